@@ -1,0 +1,3 @@
+from scalebridge.cli.main import main
+
+raise SystemExit(main())

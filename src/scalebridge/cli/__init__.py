@@ -1,0 +1,1 @@
+"""The ``scalebridge`` command line: argparse sub-commands, one module per workflow."""

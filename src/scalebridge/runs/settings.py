@@ -1,0 +1,66 @@
+"""Settings as frozen dataclasses: loaded from TOML/JSON, checked once, echoed into run folders."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import tomllib
+from pathlib import Path
+from typing import Any, TypeVar
+
+from scalebridge.errors import InputError
+
+T = TypeVar("T")
+
+
+def settings_to_dict(settings: Any) -> dict[str, Any]:
+    """A JSON-ready dict of a settings dataclass (paths become strings, tuples lists)."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, Path):
+            return str(value)
+        if isinstance(value, tuple | list):
+            return [plain(v) for v in value]
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        return value
+
+    return {k: plain(v) for k, v in dataclasses.asdict(settings).items()}
+
+
+def read_settings_file(path: Path) -> dict[str, Any]:
+    """Key/value settings from a ``.toml`` or ``.json`` file."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("file not found", source=path, expected="a TOML or JSON settings file")
+    try:
+        if path.suffix == ".toml":
+            with path.open("rb") as handle:
+                return tomllib.load(handle)
+        if path.suffix == ".json":
+            data = json.loads(path.read_text())
+            if not isinstance(data, dict):
+                raise InputError("top level is not an object", source=path, expected="{...}")
+            return data
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"cannot parse: {exc}", source=path) from None
+    raise InputError("unknown settings format", source=path, expected="a .toml or .json file")
+
+
+def settings_from_mapping(cls: type[T], values: dict[str, Any], *, source: str) -> T:
+    """Build the frozen dataclass ``cls`` from ``values``, rejecting unknown keys by name."""
+    fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    unknown = sorted(set(values) - set(fields))
+    if unknown:
+        raise InputError(
+            f"unknown setting(s) {', '.join(unknown)}",
+            source=source,
+            expected=f"one of {', '.join(sorted(fields))}",
+        )
+    converted = {}
+    for name, value in values.items():
+        default = fields[name].default
+        if isinstance(default, tuple) and isinstance(value, list):
+            value = tuple(value)
+        converted[name] = value
+    return cls(**converted)
