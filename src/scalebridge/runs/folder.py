@@ -127,7 +127,8 @@ class RunFolder:
             previous = json.loads(config_file.read_text())
         except (OSError, json.JSONDecodeError):
             raise RunFolderError(
-                f"{self.staging} holds an unreadable interrupted run; pass --overwrite to discard it"
+                f"{self.staging} holds an unreadable interrupted run; "
+                "pass --overwrite to discard it"
             ) from None
         if previous.get("command") != self.command or previous.get("settings") != self.settings:
             changed = sorted(

@@ -36,7 +36,9 @@ class Report:
         cls = f' class="{css_class}"' if css_class else ""
         self.blocks.append(f"<p{cls}>{html.escape(text)}</p>")
 
-    def table(self, frame: Any, *, caption: str | None = None, float_format: str = "{:.4g}") -> None:
+    def table(
+        self, frame: Any, *, caption: str | None = None, float_format: str = "{:.4g}"
+    ) -> None:
         """A pandas DataFrame as an HTML table."""
         body = frame.to_html(
             index=False,
