@@ -18,6 +18,7 @@ from scalebridge.errors import ScalebridgeError
 COMMAND_MODULES = (
     "scalebridge.cli.strength",
     "scalebridge.cli.demo",
+    "scalebridge.cli.stz",
 )
 
 
