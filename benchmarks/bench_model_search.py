@@ -35,6 +35,34 @@ def plain_sklearn_pipeline() -> TransformedTargetRegressor:
     return TransformedTargetRegressor(regressor=steps, transformer=StandardScaler())
 
 
+COLD_RUN = """
+import time
+start = time.perf_counter()
+from scalebridge.compute import Executor, ExecutorSettings
+from scalebridge.strength.dataset import load_pool
+from scalebridge.strength.search import SearchSettings, model_search
+pool = load_pool()
+with Executor(ExecutorSettings(), progress=False) as executor:
+    model_search(pool.X, pool.y, SearchSettings(), executor=executor)
+print(time.perf_counter() - start)
+"""
+
+
+def cold_run_seconds() -> float:
+    """The whole search in a fresh process whose Numba cache is empty (JIT included)."""
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as cache:
+        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
+        out = subprocess.run(
+            [sys.executable, "-c", COLD_RUN], env=env, capture_output=True, text=True, check=True
+        )
+    return float(out.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sample", type=int, default=40)
@@ -42,16 +70,15 @@ def main() -> None:
     pool = load_pool()
     settings = SearchSettings()
 
-    runs = {}
-    for label in ("cold (first call)", "warm"):
-        start = time.perf_counter()
-        with Executor(ExecutorSettings(), progress=False) as executor:
-            workers = executor.n_workers()
-            table = model_search(pool.X, pool.y, settings, executor=executor)
-        runs[label] = time.perf_counter() - start
+    runs = {"first run after install (empty Numba cache)": cold_run_seconds()}
+    start = time.perf_counter()
+    with Executor(ExecutorSettings(), progress=False) as executor:
+        workers = executor.n_workers()
+        table = model_search(pool.X, pool.y, settings, executor=executor).table
+    runs["new local cluster, compiled code cached"] = time.perf_counter() - start
     start = time.perf_counter()
     model_search(pool.X, pool.y, settings)
-    serial = time.perf_counter() - start
+    runs["one process, no executor"] = time.perf_counter() - start
 
     X = np.ascontiguousarray(pool.X.to_numpy(float))
     y = pool.y.to_numpy(float)
@@ -76,13 +103,13 @@ def main() -> None:
         deviations["plain KNNImputer"].append(abs(ref - ours))
 
     print(f"model search: {len(table)} models x {len(folds)} folds, {workers} local workers\n")
-    print(f"| {'run':<46} | {'seconds':>8} | {'speed-up vs reference':>22} |")
-    print(f"|{'-' * 48}|{'-' * 10}|{'-' * 24}|")
+    print(f"| {'run':<58} | {'seconds':>8} | {'speed-up vs reference':>22} |")
+    print(f"|{'-' * 60}|{'-' * 10}|{'-' * 24}|")
     ref_label = f"scikit-learn pipeline (extrapolated from {len(sample)})"
-    print(f"| {ref_label:<46} | {reference_seconds:8.1f} | {1.0:22.1f} |")
-    for label, seconds in [*runs.items(), ("in-process, no executor (warm)", serial)]:
-        name = f"scalebridge {label}"
-        print(f"| {name:<46} | {seconds:8.1f} | {reference_seconds / seconds:22.0f} |")
+    print(f"| {ref_label:<58} | {reference_seconds:8.1f} | {1.0:22.1f} |")
+    for label, seconds in runs.items():
+        name = f"scalebridge, {label}"
+        print(f"| {name:<58} | {seconds:8.1f} | {reference_seconds / seconds:22.0f} |")
     print("\nagreement of mean CV R² on the sample:")
     for label, values in deviations.items():
         arr = np.array(values)
@@ -90,8 +117,11 @@ def main() -> None:
             f"  {label:<18} max |diff| {arr.max():.1e}, identical (<1e-9) "
             f"{int((arr < 1e-9).sum())}/{len(arr)}"
         )
-    target = "met" if runs["cold (first call)"] < 15 else "NOT met"
-    print(f"\ntarget < 15 s for the whole search (cold): {target}")
+    worst = max(runs.values())
+    print(
+        f"\ntarget < 15 s for the whole search: {'met' if worst < 15 else 'NOT met'}"
+        f" (slowest case {worst:.1f} s)"
+    )
 
 
 if __name__ == "__main__":

@@ -115,3 +115,66 @@ def test_help_is_instant_and_lists_workflows(capsys):
     with pytest.raises(SystemExit):
         main(["--help"])
     assert "strength" in capsys.readouterr().out
+
+
+def test_predict_rejects_nm_and_missing_values(tmp_path, capsys):
+    rows = load_dft().reset_index()
+    rows["lattice_constant_fcc"] = rows["lattice_constant_fcc"] / 10
+    path = tmp_path / "nm.csv"
+    rows.to_csv(path, index=False)
+    assert (
+        main(["strength", "predict", "--indicators", str(path), "--out", str(tmp_path / "o")]) == 2
+    )
+    assert "nm" in capsys.readouterr().err
+    rows = load_dft().reset_index()
+    rows.loc[2, "vacancy_migration_energy_fcc"] = None
+    rows.to_csv(path, index=False)
+    assert (
+        main(["strength", "predict", "--indicators", str(path), "--out", str(tmp_path / "o")]) == 2
+    )
+    err = capsys.readouterr().err
+    assert "line 4" in err and "vacancy_migration_energy_fcc" in err
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('seed = "abc"', "field 'seed'"),
+        ('level = "0.9"', "field 'level'"),
+        ("n_splits = 10.5", "field 'n_splits'"),
+        ('predictors = "vacancy_migration_energy_fcc"', "a list"),
+        ("colour = 3", "unknown setting"),
+        ('predictors = ["c44_fcc", "c44_fcc"]', "twice"),
+    ],
+)
+def test_bad_config_files_are_clear_errors(tmp_path, capsys, text, expected):
+    config = tmp_path / "fit.toml"
+    config.write_text(text + "\n")
+    out = tmp_path / "run"
+    assert main(["strength", "fit", "--config", str(config), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert expected in err and "Traceback" not in err
+    assert not out.exists() and not (tmp_path / ".run.partial").exists()
+
+
+def test_too_few_potentials_for_the_cv_is_a_clear_error(tmp_path, capsys):
+    from scalebridge.strength.dataset import shipped_path
+
+    small = pd.read_csv(shipped_path("models_w_props.csv")).head(8)
+    path = tmp_path / "small.csv"
+    small.to_csv(path, index=False)
+    assert main(["strength", "fit", "--data", str(path), "--out", str(tmp_path / "r")]) == 2
+    assert "too few" in capsys.readouterr().err
+
+
+def test_command_line_starts_without_heavy_imports():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from scalebridge.cli.main import build_parser; build_parser(); "
+        "heavy = {'numpy', 'pandas', 'sklearn', 'dask', 'numba', 'torch', 'matplotlib', 'ase'}"
+        " & set(sys.modules); print(sorted(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

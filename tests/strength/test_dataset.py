@@ -98,3 +98,26 @@ def test_malformed_csv_and_missing_target_column(tmp_path):
         load_pool(bad)
     with pytest.raises(InputError, match="strength_MPa"):
         load_pool(_write(tmp_path, _small().drop(columns="strength_MPa")))
+
+
+def test_constant_column_is_dropped_with_its_reason(tmp_path):
+    frame = _small()
+    frame["c44_bcc"] = 42.0
+    pool = load_pool(_write(tmp_path, frame))
+    assert "c44_bcc" not in pool.candidates
+    reason = pool.dropped_columns.set_index("column").loc["c44_bcc", "reason"]
+    assert "single value" in reason
+
+
+def test_unknown_disqualified_value_is_rejected(tmp_path):
+    frame = _small().astype({"disqualified": object})
+    frame.loc[1, "disqualified"] = "maybe"
+    with pytest.raises(InputError, match="disqualified"):
+        load_pool(_write(tmp_path, frame))
+
+
+def test_summary_line_names_the_reasons():
+    assert load_pool().summary() == (
+        "153 IPs in the pool; dropped 25: 14 disqualified in MD, 10 stacking-fault jammed, "
+        "1 no MD strength"
+    )

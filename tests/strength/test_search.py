@@ -51,7 +51,7 @@ def test_scores_equal_scikit_learn_on_sampled_subsets(pool):
     sizes = np.array([len(c) for c in sample])
     for i, c in enumerate(sample):
         subsets[i, : len(c)] = c
-    r2, rmse = score_all(X, y, masks, subsets, sizes, 2)
+    r2, rmse, _ = score_all(X, y, masks, subsets, sizes, 2)
     for i, combo in enumerate(sample):
         cols = np.ascontiguousarray(X[:, list(combo)])
         ref_r2 = cross_val_score(published_pipeline(), cols, y, cv=folds, scoring="r2")
@@ -76,3 +76,52 @@ def test_fold_assignment_is_that_of_repeated_kfold():
     # each repeat leaves every row out exactly once
     for r in range(3):
         assert ((~masks[5 * r : 5 * r + 5]).sum(axis=0) == 1).all()
+
+
+def test_interrupted_search_resumes_from_its_checkpoints(pool, tmp_path):
+    X = np.ascontiguousarray(pool.X.to_numpy(float))[:, :6]
+    y = pool.y.to_numpy(float)
+    masks = fold_masks(len(y), SearchSettings(n_repeats=2))
+    subsets, sizes = all_subsets(6, 2)
+    r2, rmse, info = score_all(X, y, masks, subsets, sizes, 2, checkpoint_dir=tmp_path)
+    files = sorted(tmp_path.glob("search-folds-*.npz"))
+    assert len(files) == info["n_chunks"] == 4 and info["resumed_chunks"] == 0
+    files[1].unlink()  # as if the run had been stopped before that chunk finished
+    again, again_rmse, info2 = score_all(X, y, masks, subsets, sizes, 2, checkpoint_dir=tmp_path)
+    assert info2["resumed_chunks"] == 3
+    np.testing.assert_array_equal(again, r2)
+    np.testing.assert_array_equal(again_rmse, rmse)
+
+
+def test_plain_knn_imputer_differs_only_by_tie_breaking(pool):
+    """scikit-learn's own KNNImputer agrees on most subsets; where it does not, the gap is
+    small (machine-dependent tie breaking between near-duplicate potentials)."""
+    from sklearn.compose import TransformedTargetRegressor
+    from sklearn.impute import KNNImputer
+    from sklearn.linear_model import LinearRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    plain = TransformedTargetRegressor(
+        make_pipeline(StandardScaler(), KNNImputer(n_neighbors=2), LinearRegression()),
+        transformer=StandardScaler(),
+    )
+    X = np.ascontiguousarray(pool.X.to_numpy(float))
+    y = pool.y.to_numpy(float)
+    masks = fold_masks(len(y), SearchSettings(n_repeats=1))
+    folds = [(np.flatnonzero(m), np.flatnonzero(~m)) for m in masks]
+    rng = np.random.default_rng(11)
+    combos = [tuple(sorted(rng.choice(39, 3, replace=False))) for _ in range(12)]
+    subsets = np.array(combos, dtype=np.int64)
+    ours, _, _ = score_all(X, y, masks, subsets, np.full(len(combos), 3), 2)
+    gaps = np.array(
+        [
+            abs(
+                cross_val_score(plain, X[:, list(c)], y, cv=folds, scoring="r2").mean()
+                - ours[:, i].mean()
+            )
+            for i, c in enumerate(combos)
+        ]
+    )
+    assert (gaps < 1e-9).mean() >= 0.75
+    assert gaps.max() < 1e-2

@@ -17,6 +17,7 @@ from scalebridge.errors import ScalebridgeError
 
 COMMAND_MODULES = (
     "scalebridge.cli.strength",
+    "scalebridge.cli.potentials",
     "scalebridge.cli.demo",
     "scalebridge.cli.stz",
 )

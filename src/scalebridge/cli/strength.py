@@ -30,8 +30,31 @@ def register(subparsers: Any) -> None:
     add_executor_options(fit)
     fit.set_defaults(handler=run_fit)
 
-    predict = commands.add_parser("predict", help="strength with interval for indicator rows")
-    predict.add_argument("--indicators", type=Path, required=True, help="CSV of indicator rows")
+    props = commands.add_parser(
+        "properties", help="indicator properties of a potential (LAMMPS through ASE)"
+    )
+    which = props.add_mutually_exclusive_group(required=True)
+    which.add_argument("--potential", help="potential file name (shipped with lammps) or path")
+    which.add_argument(
+        "--all-shipped", action="store_true", help="every shipped potential and FCC element"
+    )
+    props.add_argument("--element", help="element to compute (with --potential)")
+    props.add_argument("--pair-style", help="LAMMPS pair style if the extension does not say")
+    props.add_argument(
+        "--thermal-expansion",
+        action="store_true",
+        help="also the fcc thermal expansion coefficient (NPT MD, about a minute)",
+    )
+    add_run_options(props)
+    add_executor_options(props)
+    props.set_defaults(handler=run_properties)
+
+    predict = commands.add_parser("predict", help="strength with interval for new potentials")
+    source = predict.add_mutually_exclusive_group(required=True)
+    source.add_argument("--indicators", type=Path, help="CSV of indicator rows")
+    source.add_argument("--potential", help="compute the indicators of this potential first")
+    predict.add_argument("--element", help="element (with --potential)")
+    predict.add_argument("--pair-style", help="LAMMPS pair style if the extension does not say")
     predict.add_argument("--model", type=Path, help="a `strength fit` run folder (its settings)")
     predict.add_argument("--level", type=float, help="nominal coverage of the interval")
     add_run_options(predict)
@@ -62,8 +85,8 @@ def run_fit(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     pool = load_pool(Path(settings.data) if settings.data else None)
-    settings.check(pool)
-    record = settings_to_dict(settings)
+    print(pool.summary())
+    record = settings_to_dict(settings) | {"data_sha256": _sha256(settings.data)}
     with (
         RunFolder(
             args.out, command="strength fit", settings=record, overwrite=args.overwrite
@@ -91,30 +114,139 @@ def run_predict(args: argparse.Namespace) -> int:
     from scalebridge.strength.dataset import load_pool
     from scalebridge.strength.workflow import predict_strength, read_indicator_rows
 
-    base = None
-    if args.model is not None:
-        config = args.model / "config.json"
-        try:
-            base = json.loads(config.read_text())["settings"]
-        except (OSError, json.JSONDecodeError, KeyError):
-            raise InputError(
-                "not a finished `strength fit` run folder",
-                source=config,
-                expected="config.json with a 'settings' object",
-            ) from None
+    base = None if args.model is None else _fit_settings_of(args.model)
     settings = _settings(args, base)
     pool = load_pool(Path(settings.data) if settings.data else None)
-    settings.check(pool)
-    rows = read_indicator_rows(args.indicators, pool, list(settings.predictors))
-    record = settings_to_dict(settings) | {"indicators": str(args.indicators)}
+    settings.check(pool)  # before the (possibly minutes long) indicator calculation
+    predictors = list(settings.predictors)
+    flags: list[str] = []
+    if args.potential is not None:
+        rows, flags = _indicators_of_potential(args, predictors)
+        record = settings_to_dict(settings) | {
+            "potential": args.potential,
+            "element": args.element,
+            "pair_style": args.pair_style,
+        }
+    else:
+        rows = read_indicator_rows(args.indicators, predictors)
+        record = settings_to_dict(settings) | {"indicators": str(args.indicators)}
     with RunFolder(
         args.out, command="strength predict", settings=record, overwrite=args.overwrite
     ) as run:
-        metrics = predict_strength(pool, settings, rows, run.path)
+        metrics = predict_strength(pool, settings, rows, run.path, flags=flags)
+    for flag in flags:
+        print(f"flag: {flag}")
     for p in metrics["predictions"]:
         flag = "  (extrapolation)" if p["extrapolation"] else ""
         print(
             f"{p['label']}: {p['strength_mpa']:.0f} MPa "
             f"[{p['lower_mpa']:.0f}, {p['upper_mpa']:.0f}]{flag}"
         )
+    return 0
+
+
+def _sha256(path: str | None) -> str | None:
+    """Checksum of a user data file (so a resumed run notices an edited file)."""
+    if path is None:
+        return None
+    import hashlib
+
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return None  # load_pool reports the missing file
+
+
+def _fit_settings_of(folder: Path) -> dict[str, Any]:
+    """Settings of a finished `strength fit` run (or of the strength part of a demo run)."""
+    if not folder.is_dir():
+        raise InputError("folder does not exist", source=folder, expected="a strength fit run")
+    config = folder / "config.json"
+    try:
+        record = json.loads(config.read_text())
+    except (OSError, json.JSONDecodeError):
+        raise InputError(
+            "no readable config.json", source=folder, expected="a finished `strength fit` run"
+        ) from None
+    settings = record.get("settings", {})
+    settings = settings.get("strength", settings)  # a demo run nests the workflow's settings
+    if record.get("command") not in ("strength fit", "demo") or not isinstance(settings, dict):
+        raise InputError(
+            f"written by `{record.get('command')}`", source=config, expected="`strength fit`"
+        )
+    return {k: v for k, v in settings.items() if k != "data_sha256"}
+
+
+def _need_element(args: argparse.Namespace) -> str:
+    if not args.element:
+        raise InputError(
+            "an element is needed with --potential",
+            source="--element",
+            expected="e.g. --element Cu",
+        )
+    return str(args.element)
+
+
+def _indicators_of_potential(args: argparse.Namespace, predictors: list[str]) -> Any:
+    import pandas as pd
+
+    from scalebridge.atomistic.properties.engine import groups_for
+    from scalebridge.strength.potential_properties import compute_for_potential
+
+    element = _need_element(args)
+    report = compute_for_potential(
+        args.potential, element, args.pair_style, tuple(groups_for(predictors))
+    )
+    row: dict[str, Any] = {"label": f"{Path(args.potential).name} ({element})"}
+    row |= {c: report.values[c] for c in predictors}
+    return pd.DataFrame([row]), report.flags
+
+
+def run_properties(args: argparse.Namespace) -> int:
+    from scalebridge.compute.executor import Executor
+    from scalebridge.runs.folder import RunFolder
+    from scalebridge.strength import potential_properties as pp
+
+    if args.all_shipped:
+        pairs = pp.shipped_pairs()
+        record = {"all_shipped": True, "pairs": [list(p) for p in pairs]}
+        with (
+            RunFolder(
+                args.out, command="strength properties", settings=record, overwrite=args.overwrite
+            ) as run,
+            Executor(executor_settings(args), progress=not args.no_progress) as executor,
+        ):
+            metrics = pp.all_shipped(run.path, executor, run.checkpoint_dir, pairs)
+        print(
+            f"{metrics['computed']}/{metrics['pairs']} pairs computed, {metrics['failed']} failed;"
+            f" OpenKIM agreement {metrics['openkim_within_target']}/"
+            f"{metrics['openkim_compared']} within target\nreport: {args.out / 'report.html'}"
+        )
+        return 0
+    from scalebridge.atomistic.potentials import resolve_potential
+
+    element = _need_element(args)
+    potential = resolve_potential(args.potential, args.pair_style)
+    potential.lammps_commands(element)
+    from scalebridge.atomistic.properties.engine import GROUPS
+
+    groups = (*GROUPS, "thermal") if args.thermal_expansion else GROUPS
+    record = {
+        "potential": str(args.potential),
+        "element": element,
+        "pair_style": args.pair_style,
+        "groups": list(groups),
+    }
+    with RunFolder(
+        args.out, command="strength properties", settings=record, overwrite=args.overwrite
+    ) as run:
+        report = pp.compute_for_potential(args.potential, element, args.pair_style, groups)
+        metrics = pp.write_single(potential.name, report, run.path)
+    for flag in report.flags:
+        print(f"flag: {flag}")
+    seconds = ", ".join(f"{k} {v:.1f} s" for k, v in report.seconds.items())
+    print(
+        f"{potential.name} / {element}: {len(report.values)} properties in "
+        f"{metrics['total_seconds']:.1f} s ({seconds})\nreport: {args.out / 'report.html'}"
+    )
     return 0

@@ -92,7 +92,7 @@ class Executor:
             n_workers=self.settings.n_workers or available_cores(),
             threads_per_worker=self.settings.threads_per_worker,
             processes=True,
-            dashboard_address=None,
+            dashboard_address=":0",  # a free port: never clashes with a running cluster
             local_directory=self._scratch.name,
             silence_logs=logging.ERROR,
         )

@@ -21,7 +21,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from scalebridge.errors import RunFolderError
+from scalebridge.errors import ComputeError, RunFolderError
 
 CORE_PACKAGES = ("scalebridge", "numpy", "scipy", "pandas", "scikit-learn", "dask", "numba")
 
@@ -41,6 +41,9 @@ def write_json_atomic(path: Path, obj: Any) -> None:
     """Write ``obj`` as indented JSON through a temporary file and a rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    umask = os.umask(0)
+    os.umask(umask)
+    os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600; give it a normal file's mode
     with os.fdopen(fd, "w") as handle:
         json.dump(obj, handle, indent=2, sort_keys=False, allow_nan=False, default=str)
         handle.write("\n")
@@ -62,9 +65,9 @@ class RunFolder:
     overwrite:
         Replace an existing finished run at ``out`` (and discard an interrupted one).
 
-    Use as a context manager: leaving the block normally publishes the folder; leaving it
-    through an exception keeps the staging folder when it holds checkpoints (so the run can
-    resume) and removes it otherwise.
+    Use as a context manager: leaving the block normally publishes the folder. An interrupted
+    run (Ctrl-C, or a failure of the cluster) keeps its staging folder when it holds
+    checkpoints, so that it can resume; any other error (bad input found late) removes it.
     """
 
     def __init__(
@@ -118,7 +121,8 @@ class RunFolder:
         if exc_type is None:
             self._publish()
             return
-        if not any(self.checkpoint_dir.glob("*")):
+        interrupted = issubclass(exc_type, KeyboardInterrupt | ComputeError)
+        if not (interrupted and any(self.checkpoint_dir.glob("*"))):
             shutil.rmtree(self.staging, ignore_errors=True)
 
     def _check_resumable(self) -> None:

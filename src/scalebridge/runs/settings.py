@@ -59,8 +59,26 @@ def settings_from_mapping(cls: type[T], values: dict[str, Any], *, source: str) 
         )
     converted = {}
     for name, value in values.items():
-        default = fields[name].default
-        if isinstance(default, tuple) and isinstance(value, list):
-            value = tuple(value)
-        converted[name] = value
+        converted[name] = _checked(value, fields[name].default, name=name, source=source)
     return cls(**converted)
+
+
+def _checked(value: Any, default: Any, *, name: str, source: str) -> Any:
+    """``value`` converted to the kind of ``default`` (tuple, int, float, str or None)."""
+    if isinstance(default, tuple):
+        if isinstance(value, str) or not isinstance(value, list | tuple):
+            raise InputError(f"{value!r}", source=source, field=name, expected="a list")
+        return tuple(value)
+    if isinstance(default, bool):
+        ok = isinstance(value, bool)
+    elif isinstance(default, int):
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif isinstance(default, float):
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        value = float(value) if ok else value
+    else:  # str or None: a path or a name
+        ok = value is None or isinstance(value, str)
+    if not ok:
+        kind = "a path or name" if default is None else f"a {type(default).__name__}"
+        raise InputError(f"{value!r}", source=source, field=name, expected=kind)
+    return value

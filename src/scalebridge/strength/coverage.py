@@ -13,6 +13,8 @@ import pandas as pd
 
 from scalebridge.strength.model import jackknife_plus_bounds
 
+PAIRS_PER_BATCH = 2000
+
 
 def nested_loo_coverage(
     X: pd.DataFrame,
@@ -25,54 +27,58 @@ def nested_loo_coverage(
     """For each IP: MD strength, the jackknife+ and ±2·RMSE intervals built without it.
 
     Returns one row per IP with columns strength_mpa, loo_mpa, jk_lower_mpa, jk_upper_mpa,
-    rmse_lower_mpa, rmse_upper_mpa.
+    rmse_lower_mpa, rmse_upper_mpa. Lower bounds are clipped at 0 MPa (a strength).
     """
-    from scalebridge.strength._kernels import predict_folds
-    from scalebridge.strength.search import standardise_folds
+    from scalebridge.strength.search import heldout_predictions, loo_masks
 
-    values = np.ascontiguousarray(X[predictors].to_numpy(dtype=float))
     target = y.to_numpy(dtype=float)
     n = target.shape[0]
     pairs = np.array([(i, j) for i in range(n) for j in range(i + 1, n)])
-    masks = np.ones((len(pairs), n), dtype=bool)
-    masks[np.arange(len(pairs)), pairs[:, 0]] = False
-    masks[np.arange(len(pairs)), pairs[:, 1]] = False
-    cols = np.arange(len(predictors), dtype=np.int64)
-    Zs, colmeans = standardise_folds(values, masks)
-    two_out = predict_folds(Zs, colmeans, target, masks, cols, n_neighbors)
-    # pred[i, j]: model without {i, j} evaluated at i
+    # pred[i, j]: the model fitted without IPs i and j, evaluated at i
     pred = np.full((n, n), np.nan)
-    pred[pairs[:, 0], pairs[:, 1]] = two_out[np.arange(len(pairs)), pairs[:, 0]]
-    pred[pairs[:, 1], pairs[:, 0]] = two_out[np.arange(len(pairs)), pairs[:, 1]]
-    loo_masks = ~np.eye(n, dtype=bool)
-    Zl, ml = standardise_folds(values, loo_masks)
-    loo = predict_folds(Zl, ml, target, loo_masks, cols, n_neighbors)[np.arange(n), np.arange(n)]
+    for start in range(0, len(pairs), PAIRS_PER_BATCH):
+        batch = pairs[start : start + PAIRS_PER_BATCH]
+        rows = np.arange(len(batch))
+        masks = np.ones((len(batch), n), dtype=bool)
+        masks[rows, batch[:, 0]] = False
+        masks[rows, batch[:, 1]] = False
+        two_out = heldout_predictions(X, y, predictors, masks, n_neighbors)
+        pred[batch[:, 0], batch[:, 1]] = two_out[rows, batch[:, 0]]
+        pred[batch[:, 1], batch[:, 0]] = two_out[rows, batch[:, 1]]
+    loo = heldout_predictions(X, y, predictors, loo_masks(n), n_neighbors)[range(n), range(n)]
 
-    rows = []
+    records = []
     for i in range(n):
         others = np.flatnonzero(np.arange(n) != i)
         # residuals of the inner leave-one-out models (without i and j), at j
         inner_residuals = np.abs(target[others] - pred[others, i])
-        at_i = pred[i, others]
-        low, high = jackknife_plus_bounds(at_i[:, None], inner_residuals, level)
+        low, high = jackknife_plus_bounds(pred[i, others][:, None], inner_residuals, level)
         inner_rmse = float(np.sqrt(np.mean(inner_residuals**2)))
-        rows.append(
+        records.append(
             {
                 "strength_mpa": target[i],
                 "loo_mpa": loo[i],
-                "jk_lower_mpa": float(low[0]),
+                "jk_lower_mpa": max(float(low[0]), 0.0),
                 "jk_upper_mpa": float(high[0]),
-                "rmse_lower_mpa": loo[i] - 2 * inner_rmse,
+                "rmse_lower_mpa": max(loo[i] - 2 * inner_rmse, 0.0),
                 "rmse_upper_mpa": loo[i] + 2 * inner_rmse,
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(records)
 
 
-def coverage_summary(table: pd.DataFrame) -> dict[str, dict[str, float]]:
-    """Empirical coverage and mean width (MPa) of both intervals from the nested table."""
+def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """95 % Wilson score interval of a binomial proportion."""
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return float(centre - half), float(centre + half)
+
+
+def coverage_summary(table: pd.DataFrame) -> dict[str, dict[str, object]]:
+    """Empirical coverage (with its Wilson interval) and mean width (MPa) of both intervals."""
     y = table["strength_mpa"]
-    out = {}
+    out: dict[str, dict[str, object]] = {}
     for key, low, high in (
         ("jackknife+", "jk_lower_mpa", "jk_upper_mpa"),
         ("2rmse", "rmse_lower_mpa", "rmse_upper_mpa"),
@@ -80,6 +86,7 @@ def coverage_summary(table: pd.DataFrame) -> dict[str, dict[str, float]]:
         inside = (table[low] <= y) & (y <= table[high])
         out[key] = {
             "loo_coverage": float(inside.mean()),
+            "loo_coverage_ci95": list(wilson_interval(int(inside.sum()), len(inside))),
             "mean_width_mpa": float((table[high] - table[low]).mean()),
         }
     return out

@@ -27,6 +27,7 @@ from scalebridge.strength.indicators import (
 
 JAMMING_VALUES = ("yes", "pos", "no", "hcp", "")
 TRUE_VALUES = ("true", "yes", "1")
+FALSE_VALUES = ("false", "no", "0", "", "nan")
 _MODEL_COLUMNS = ("llnl_ported_kimcode", "ported_kimcode", "model", "kim_code")
 DISQUALIFIED = "disqualified in MD (rotation, phase change, amorphisation or voids)"
 
@@ -60,6 +61,14 @@ class Pool:
     @property
     def candidates(self) -> list[str]:
         return list(self.X.columns)
+
+    def summary(self) -> str:
+        """One line: how many IPs are pooled and why the others were dropped."""
+        if self.dropped.empty:
+            return f"{len(self.y)} IPs, none dropped"
+        counts = self.dropped["reason"].str.split(" [(]").str[0].value_counts()
+        reasons = ", ".join(f"{n} {reason}" for reason, n in counts.items())
+        return f"{len(self.y)} IPs in the pool; dropped {len(self.dropped)}: {reasons}"
 
 
 # -- reading --------------------------------------------------------------------------------
@@ -99,8 +108,34 @@ def numeric_column(frame: pd.DataFrame, column: str, *, source: str | Path) -> p
     return values
 
 
-def _truthy(series: pd.Series) -> pd.Series:
-    return series.astype(str).str.strip().str.lower().isin(TRUE_VALUES) & series.notna()
+def _category(
+    frame: pd.DataFrame, column: str, allowed: tuple[str, ...], *, source: str | Path, expected: str
+) -> pd.Series:
+    """A text column normalised (stripped, lower case) and checked against ``allowed``."""
+    values = frame[column].astype(object).fillna("").astype(str).str.strip().str.lower()
+    bad = ~values.isin(allowed)
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError(
+            f"line {row + 2} holds {frame[column].iloc[row]!r}",
+            source=source,
+            field=column,
+            expected=expected,
+        )
+    return values
+
+
+def _disqualified(frame: pd.DataFrame, *, source: str | Path) -> pd.Series:
+    if "disqualified" not in frame.columns:
+        return pd.Series(False, index=frame.index)
+    values = _category(
+        frame,
+        "disqualified",
+        TRUE_VALUES + FALSE_VALUES,
+        source=source,
+        expected="True/False, yes/no, 1/0 or empty",
+    )
+    return values.isin(TRUE_VALUES)
 
 
 def _model_names(frame: pd.DataFrame) -> pd.Series:
@@ -130,17 +165,9 @@ def check_species(frame: pd.DataFrame, *, source: str | Path) -> pd.Series:
 def _jamming(frame: pd.DataFrame, *, source: str | Path) -> pd.Series:
     if "SF_jamming" not in frame.columns:
         return pd.Series([""] * len(frame), index=frame.index)
-    values = frame["SF_jamming"].fillna("").astype(str).str.strip().str.lower()
-    bad = ~values.isin(JAMMING_VALUES)
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError(
-            f"line {row + 2} holds {frame['SF_jamming'].iloc[row]!r}",
-            source=source,
-            field="SF_jamming",
-            expected="yes, pos, no or empty",
-        )
-    return values
+    return _category(
+        frame, "SF_jamming", JAMMING_VALUES, source=source, expected="yes, pos, no, hcp or empty"
+    )
 
 
 # -- pool selection and cleaning ------------------------------------------------------------
@@ -158,11 +185,7 @@ def select_pool(
     species = check_species(frame, source=source)
     strength = numeric_column(frame, TARGET, source=source)
     jamming = _jamming(frame, source=source)
-    disqualified = (
-        _truthy(frame["disqualified"])
-        if "disqualified" in frame.columns
-        else pd.Series(False, index=frame.index)
-    )
+    disqualified = _disqualified(frame, source=source)
     names = _model_names(frame)
 
     reasons = pd.Series("", index=frame.index, dtype=object)
@@ -196,17 +219,21 @@ def select_pool(
     X = pd.DataFrame({c: numeric_column(frame, c, source=source) for c in present})[keep]
     X, capped = apply_outlier_caps(X, names[keep])
     empty = [c for c in X.columns if X[c].isna().all()]
+    constant = [c for c in X.columns if c not in empty and X[c].nunique(dropna=True) < 2]
     others = [c for c in frame.columns if _looks_like_indicator(c) and c not in INDICATOR_UNITS]
     absent = [c for c in INDICATOR_UNITS if c not in frame.columns]
     dropped_columns = pd.DataFrame(
         {
-            "column": others + absent + empty,
+            "column": others + absent + empty + constant,
             "reason": ["not among the 39 candidates of the published analysis"] * len(others)
             + ["not in the table"] * len(absent)
-            + ["no value in the pool (all missing)"] * len(empty),
+            + ["no value in the pool (all missing)"] * len(empty)
+            + ["a single value in the pool (carries no information)"] * len(constant),
         }
     )
-    X = X.drop(columns=empty).reset_index(drop=True)
+    X = X.drop(columns=empty + constant).reset_index(drop=True)
+    if X.shape[1] == 0:
+        raise InputError("no indicator column has two or more distinct values", source=source)
     info = pd.DataFrame({"species": species[keep], "model": names[keep]}).reset_index(drop=True)
     return Pool(
         X=X,
@@ -264,7 +291,7 @@ def _pre_dropped(props: pd.DataFrame) -> pd.DataFrame:
         ]
     ]
     reason = np.where(
-        _truthy(missing["disqualified"]),
+        _disqualified(missing, source="shipped ip_list.csv"),
         DISQUALIFIED,
         "no MD strength (MD failed or value missing)",
     )

@@ -13,7 +13,7 @@ from scalebridge.strength.indicators import SPECIES, short_name
 _COLORS = dict(zip(SPECIES, [f"C{i}" for i in range(len(SPECIES))], strict=True))
 
 
-def correlation_bars(correlations: pd.Series) -> Any:
+def correlation_bars(correlations: pd.Series, *, n_ips: int) -> Any:
     """Pearson r of every candidate with strength, sorted by |r|."""
     plt = pyplot()
     order = correlations.reindex(correlations.abs().sort_values().index)
@@ -23,7 +23,7 @@ def correlation_bars(correlations: pd.Series) -> Any:
     ax.set_xlabel("Pearson r with MD strength")
     ax.set_xlim(-1, 1)
     ax.axvline(0, color="k", lw=0.8)
-    ax.set_title("Indicator–strength correlation (153 IPs)")
+    ax.set_title(f"Indicator–strength correlation ({n_ips} IPs)")
     ax.tick_params(axis="y", labelsize=8)
     return fig
 
@@ -47,7 +47,7 @@ def correlation_heatmap(X: pd.DataFrame, y: pd.Series, columns: list[str]) -> An
     return fig
 
 
-def search_overview(search: pd.DataFrame, highlight: str) -> Any:
+def search_overview(search: pd.DataFrame, highlight: str, *, published: bool) -> Any:
     """CV R² of all models by number of predictors, the highlighted model marked."""
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(7, 4.5))
@@ -65,7 +65,7 @@ def search_overview(search: pd.DataFrame, highlight: str) -> Any:
             marker="*",
             color="k",
             zorder=5,
-            label=f"published model (rank {int(row['rank'])})",
+            label=f"{'published' if published else 'final'} model (rank {int(row['rank'])})",
         )
         ax.legend(loc="lower right")
     ax.set_xticks([1, 2, 3])
@@ -76,7 +76,9 @@ def search_overview(search: pd.DataFrame, highlight: str) -> Any:
     return fig
 
 
-def parity(table: pd.DataFrame, *, adj_r2: float, loo_rmse: float, level: float) -> Any:
+def parity(
+    table: pd.DataFrame, *, predictors: list[str], adj_r2: float, loo_rmse: float, level: float
+) -> Any:
     """LOO prediction vs MD strength with the nested jackknife+ intervals as error bars."""
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6.5, 6))
@@ -112,7 +114,8 @@ def parity(table: pd.DataFrame, *, adj_r2: float, loo_rmse: float, level: float)
         va="bottom",
         fontsize=8,
     )
-    ax.set_title("Strength from VME, γs{111}, a_fcc: leave-one-out parity")
+    names = ", ".join(short_name(p) for p in predictors)
+    ax.set_title(f"Strength from {names}: leave-one-out parity")
     return fig
 
 

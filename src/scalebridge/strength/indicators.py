@@ -83,7 +83,3 @@ SHORT_NAMES = {
 def short_name(column: str) -> str:
     """A compact label for figures (the dataset name when no short form is defined)."""
     return SHORT_NAMES.get(column, column.replace("_", " "))
-
-
-def unit_of(column: str) -> str:
-    return INDICATOR_UNITS.get(column, "")

@@ -57,12 +57,15 @@ class PredictionInterval:
     method: str
     level: float
 
-    def covers(self, y: np.ndarray) -> np.ndarray:
-        return (self.lower <= y) & (y <= self.upper)
-
     @property
     def width(self) -> np.ndarray:
         return self.upper - self.lower
+
+
+def check_level(level: float) -> None:
+    """Nominal coverage must lie in [0.5, 1)."""
+    if not (isinstance(level, int | float) and 0.5 <= level < 1.0):
+        raise InputError(f"{level!r}", source="level", expected="0.5 <= level < 1")
 
 
 def adjusted_r2(r2: float, n: int, k: int) -> float:
@@ -129,8 +132,7 @@ class StrengthModel(RegressorMixin, BaseEstimator):
 
     def fit(self, X: pd.DataFrame, y: pd.Series | np.ndarray) -> StrengthModel:
         """Fit on all rows and on every leave-one-out subset (n + 1 fits)."""
-        if not 0.5 <= self.level < 1.0:
-            raise InputError(f"{self.level}", source="level", expected="0.5 <= level < 1")
+        check_level(self.level)
         values = self._check(X, "training data")
         target = np.asarray(y, dtype=float)
         n = target.shape[0]
@@ -160,11 +162,12 @@ class StrengthModel(RegressorMixin, BaseEstimator):
         """Prediction and interval at each row of X (m rows)."""
         values = self._check(X, "prediction input")
         mean = np.asarray(self.pipeline_.predict(values))
+        # a strength is not negative: lower bounds are clipped at 0 MPa
         if method == "2rmse":
             half = 2.0 * self.loo_rmse_
-            return PredictionInterval(mean, mean - half, mean + half, method, 0.954)
+            return PredictionInterval(mean, np.maximum(mean - half, 0), mean + half, method, 0.954)
         if method != "jackknife+":
             raise InputError(f"'{method}'", source="method", expected=" or ".join(INTERVAL_METHODS))
         loo_at_new = np.array([m.predict(values) for m in self.loo_models_])
         low, high = jackknife_plus_bounds(loo_at_new, self.residuals_, self.level)
-        return PredictionInterval(mean, low, high, method, self.level)
+        return PredictionInterval(mean, np.maximum(low, 0), high, method, self.level)

@@ -107,14 +107,38 @@ def n_models(n_columns: int, max_size: int = 3) -> int:
     return sum(math.comb(n_columns, k) for k in range(1, max_size + 1))
 
 
+FOLDS_PER_CHUNK = 5
+"""Folds per task and per checkpoint file; fixed so that a run resumes on any cluster size."""
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """Scores of every model, best first, and how they were obtained.
+
+    table: one row per model — rank, n_predictors, predictors (names joined by " + "),
+        cv_r2_mean, cv_r2_std, cv_rmse_mpa_mean, cv_rmse_mpa_std.
+    compute_seconds: kernel time summed over chunks, resumed chunks included.
+    resumed_chunks: chunks read back from checkpoints instead of computed.
+    """
+
+    table: pd.DataFrame
+    compute_seconds: float
+    n_chunks: int
+    resumed_chunks: int
+
+
 def _score_chunk(
     task: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int],
-) -> tuple[np.ndarray, np.ndarray]:
-    """Scores of all subsets on one chunk of folds (runs on a worker)."""
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Scores of all subsets on one chunk of folds, and the seconds it took (on a worker)."""
+    import time
+
     from scalebridge.strength._kernels import score_subsets
 
     Zs, colmeans, y, masks, subsets, sizes, n_neighbors = task
-    return score_subsets(Zs, colmeans, y, masks, subsets, sizes, n_neighbors)
+    start = time.perf_counter()
+    r2, rmse = score_subsets(Zs, colmeans, y, masks, subsets, sizes, n_neighbors)
+    return r2, rmse, time.perf_counter() - start
 
 
 def score_all(
@@ -127,37 +151,44 @@ def score_all(
     *,
     executor: Executor | None = None,
     checkpoint_dir: Path | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """R² and RMSE (F x m) of every subset on every fold.
+) -> tuple[np.ndarray, np.ndarray, dict[str, float]]:
+    """R² and RMSE (F x m) of every subset on every fold, and timing information.
 
-    With an executor the folds are split into one chunk per task; with a checkpoint folder,
-    finished chunks are saved there and not recomputed when the run resumes.
+    Folds go in chunks of :data:`FOLDS_PER_CHUNK`, one task each on the executor (in this
+    process without one). With a checkpoint folder each finished chunk is saved there, named
+    by its fold range, and read back instead of recomputed when the run resumes.
     """
     Zs, colmeans = standardise_folds(X, masks)
-    n_chunks = 1 if executor is None else min(masks.shape[0], 2 * executor.n_workers())
-    bounds = np.linspace(0, masks.shape[0], n_chunks + 1).astype(int)
-    chunks = [slice(a, b) for a, b in itertools.pairwise(bounds)]
-    results: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    n_folds = masks.shape[0]
+    chunks = [
+        slice(a, min(a + FOLDS_PER_CHUNK, n_folds)) for a in range(0, n_folds, FOLDS_PER_CHUNK)
+    ]
+
+    def saved(chunk: slice) -> Path:
+        assert checkpoint_dir is not None
+        return checkpoint_dir / f"search-folds-{chunk.start:04d}-{chunk.stop:04d}.npz"
+
+    results: dict[int, tuple[np.ndarray, np.ndarray, float]] = {}
     if checkpoint_dir is not None:
         checkpoint_dir.mkdir(parents=True, exist_ok=True)
-        for i in range(len(chunks)):
-            saved = checkpoint_dir / f"search-{i:03d}-of-{len(chunks):03d}.npz"
-            if saved.exists():
-                with np.load(saved) as data:
-                    results[i] = (data["r2"], data["rmse"])
+        for i, chunk in enumerate(chunks):
+            if saved(chunk).exists():
+                with np.load(saved(chunk)) as data:
+                    results[i] = (data["r2"], data["rmse"], float(data["seconds"]))
+    resumed = len(results)
     todo = [i for i in range(len(chunks)) if i not in results]
     tasks = [
         (Zs[chunks[i]], colmeans[chunks[i]], y, masks[chunks[i]], subsets, sizes, n_neighbors)
         for i in todo
     ]
 
-    def keep(position: int, result: tuple[np.ndarray, np.ndarray]) -> None:
+    def keep(position: int, result: tuple[np.ndarray, np.ndarray, float]) -> None:
         i = todo[position]
         results[i] = result
         if checkpoint_dir is not None:
-            target = checkpoint_dir / f"search-{i:03d}-of-{len(chunks):03d}.npz"
+            target = saved(chunks[i])
             tmp = target.with_suffix(".tmp.npz")
-            np.savez(tmp, r2=result[0], rmse=result[1])
+            np.savez(tmp, r2=result[0], rmse=result[1], seconds=result[2])
             tmp.replace(target)
 
     if executor is None:
@@ -167,7 +198,12 @@ def score_all(
         executor.map(_score_chunk, tasks, description="model search", on_result=keep)
     r2 = np.concatenate([results[i][0] for i in range(len(chunks))])
     rmse = np.concatenate([results[i][1] for i in range(len(chunks))])
-    return r2, rmse
+    info = {
+        "compute_seconds": float(sum(results[i][2] for i in range(len(chunks)))),
+        "n_chunks": len(chunks),
+        "resumed_chunks": resumed,
+    }
+    return r2, rmse, info
 
 
 def model_search(
@@ -177,17 +213,14 @@ def model_search(
     *,
     executor: Executor | None = None,
     checkpoint_dir: Path | None = None,
-) -> pd.DataFrame:
-    """Score every subset of up to ``settings.max_predictors`` columns of X.
-
-    Returns one row per model, best first (by mean CV R²): rank, n_predictors, predictors
-    (names joined by " + "), cv_r2_mean, cv_r2_std, cv_rmse_mpa_mean, cv_rmse_mpa_std.
-    """
+) -> SearchResult:
+    """Score every subset of up to ``settings.max_predictors`` columns of X (best first by
+    mean CV R²)."""
     values = np.ascontiguousarray(X.to_numpy(dtype=float))
     target = y.to_numpy(dtype=float)
     masks = fold_masks(len(target), settings)
     subsets, sizes = all_subsets(values.shape[1], settings.max_predictors)
-    r2, rmse = score_all(
+    r2, rmse, info = score_all(
         values,
         target,
         masks,
@@ -210,7 +243,12 @@ def model_search(
     )
     table = table.sort_values("cv_r2_mean", ascending=False, kind="stable").reset_index(drop=True)
     table.insert(0, "rank", np.arange(1, len(table) + 1))
-    return table
+    return SearchResult(
+        table=table,
+        compute_seconds=info["compute_seconds"],
+        n_chunks=int(info["n_chunks"]),
+        resumed_chunks=int(info["resumed_chunks"]),
+    )
 
 
 def heldout_predictions(

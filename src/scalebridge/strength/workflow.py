@@ -25,7 +25,7 @@ from scalebridge.strength.indicators import (
     PUBLISHED_PREDICTORS,
     short_name,
 )
-from scalebridge.strength.model import StrengthModel
+from scalebridge.strength.model import StrengthModel, check_level
 from scalebridge.strength.search import SearchSettings, model_search
 
 if TYPE_CHECKING:
@@ -63,8 +63,33 @@ class FitSettings:
             n_neighbors=self.n_neighbors,
         )
 
-    def check(self, pool: Pool) -> None:
+    def __post_init__(self) -> None:
         self.search()
+        check_level(self.level)
+        if not self.predictors:
+            raise InputError("no predictors given", source="predictors", expected="1 to 3 names")
+        if len(set(self.predictors)) != len(self.predictors):
+            raise InputError(
+                f"{', '.join(self.predictors)} names one indicator twice", source="predictors"
+            )
+
+    def check(self, pool: Pool) -> None:
+        """Settings that depend on the data: predictors present, enough IPs for the CV and for
+        a nested jackknife+ interval at this level."""
+        n = len(pool.y)
+        if n < self.n_splits:
+            raise InputError(
+                f"{n} potentials are too few for {self.n_splits}-fold cross-validation",
+                source=pool.source,
+                expected=f"at least {self.n_splits} usable rows",
+            )
+        needed = int(np.ceil(1 / (1 - self.level))) + 1
+        if n < needed:
+            raise InputError(
+                f"{n} potentials are too few for a nested {self.level:.0%} jackknife+ interval",
+                source=pool.source,
+                expected=f"at least {needed} usable rows, or a lower --level",
+            )
         unknown = [p for p in self.predictors if p not in pool.candidates]
         if unknown:
             raise InputError(
@@ -72,8 +97,6 @@ class FitSettings:
                 source="--predictors",
                 expected="names among: " + ", ".join(pool.candidates),
             )
-        if not 0.5 <= self.level < 1:
-            raise InputError(f"{self.level}", source="--level", expected="0.5 <= level < 1")
 
 
 def correlations(pool: Pool) -> pd.Series:
@@ -96,10 +119,11 @@ def fit_strength(
     r = correlations(pool)
 
     start = time.perf_counter()
-    search = model_search(
+    found_search = model_search(
         pool.X, pool.y, settings.search(), executor=executor, checkpoint_dir=checkpoint_dir
     )
     search_seconds = time.perf_counter() - start
+    search = found_search.table
 
     predictors = list(settings.predictors)
     model = StrengthModel(tuple(predictors), settings.n_neighbors, settings.level).fit(
@@ -155,14 +179,9 @@ def fit_strength(
             "interval": {
                 "method": "jackknife+",
                 "level": settings.level,
-                "loo_coverage": coverage["jackknife+"]["loo_coverage"],
-                "mean_width_mpa": coverage["jackknife+"]["mean_width_mpa"],
+                **coverage["jackknife+"],
             },
-            "two_rmse_band": {
-                "method": "±2·RMSE_LOO",
-                "loo_coverage": coverage["2rmse"]["loo_coverage"],
-                "mean_width_mpa": coverage["2rmse"]["mean_width_mpa"],
-            },
+            "two_rmse_band": {"method": "±2·RMSE_LOO", **coverage["2rmse"]},
         },
         "dft_predictions": {
             row.species: {
@@ -175,6 +194,9 @@ def fit_strength(
             for row in dft_table.itertuples()
         },
         "search_seconds": search_seconds,
+        "search_compute_seconds": found_search.compute_seconds,
+        "search_resumed_chunks": found_search.resumed_chunks,
+        "executor": executor.describe() if executor is not None else {"kind": "in-process"},
         "dropped_ips": len(pool.dropped),
         "capped_values": len(pool.capped),
     }
@@ -193,16 +215,19 @@ def fit_strength(
     for name, frame in tables.items():
         frame.to_csv(folder / name, index=False)
 
+    published = set(predictors) == set(PUBLISHED_PREDICTORS)
     pngs = {
-        "correlations.png": figures.correlation_bars(r),
+        "correlations.png": figures.correlation_bars(r, n_ips=len(pool.y)),
         "correlation_heatmap.png": figures.correlation_heatmap(pool.X, pool.y, list(r.index[:12])),
-        "model_search.png": figures.search_overview(search, key),
+        "model_search.png": figures.search_overview(search, key, published=published),
         "parity.png": figures.parity(
-            nested, adj_r2=model.adj_r2_, loo_rmse=model.loo_rmse_, level=settings.level
+            nested,
+            predictors=predictors,
+            adj_r2=model.adj_r2_,
+            loo_rmse=model.loo_rmse_,
+            level=settings.level,
         ),
-        "dft_predictions.png": figures.dft_predictions(
-            dft_table, nested.rename(columns={"strength_mpa": "strength_mpa"})
-        ),
+        "dft_predictions.png": figures.dft_predictions(dft_table, nested),
     }
     from scalebridge.runs.figures import save_png
 
@@ -270,11 +295,15 @@ def _fit_report(
     report.table(comparison_table(metrics))
     interval = final["interval"]
     band = final["two_rmse_band"]
+    low, high = interval["loo_coverage_ci95"]
     report.paragraph(
         f"Prediction intervals, leave-one-out coverage measured with intervals built without "
         f"the held-out IP: jackknife+ at {interval['level']:.0%}: "
-        f"{interval['loo_coverage']:.1%} (mean width {interval['mean_width_mpa']:.0f} MPa); "
-        f"±2·RMSE_LOO: {band['loo_coverage']:.1%} (width {band['mean_width_mpa']:.0f} MPa)."
+        f"{interval['loo_coverage']:.1%} (95 % Wilson interval {low:.1%}–{high:.1%}; mean "
+        f"width {interval['mean_width_mpa']:.0f} MPa); ±2·RMSE_LOO: {band['loo_coverage']:.1%}"
+        f" (width {band['mean_width_mpa']:.0f} MPa). The predictors themselves were chosen "
+        "with all IPs, the held-out one included, so this coverage is conditional on that "
+        "choice."
     )
     report.figure(folder / "parity.png", caption="Leave-one-out parity with nested intervals")
     report.figure(folder / "dft_predictions.png", caption="DFT-informed strength per metal")
@@ -284,10 +313,16 @@ def _fit_report(
     report.figure(folder / "correlation_heatmap.png", caption="Strongest indicators")
     report.heading("Model search")
     rank = final["search_rank"]
+    where = f"ranks {rank} by mean CV R²" if rank else "is not among the searched subsets"
+    timing = f"{metrics['n_models']:,} models scored in {metrics['search_seconds']:.1f} s"
+    if metrics["search_resumed_chunks"]:
+        timing += (
+            f" ({metrics['search_resumed_chunks']} chunks of folds read back from the "
+            f"interrupted run; {metrics['search_compute_seconds']:.1f} s of computing in all)"
+        )
     report.paragraph(
-        f"{metrics['n_models']:,} models scored in {metrics['search_seconds']:.1f} s. "
-        f"The published model ({' + '.join(final['predictors'])}) ranks {rank} by mean CV R²; "
-        f"first is {search.iloc[0]['predictors']} (CV R² {search.iloc[0]['cv_r2_mean']:.4f})."
+        f"{timing}. The final model ({' + '.join(final['predictors'])}) {where}; first is "
+        f"{search.iloc[0]['predictors']} (CV R² {search.iloc[0]['cv_r2_mean']:.4f})."
     )
     report.figure(folder / "model_search.png", caption="CV R² of every model")
     report.table(search.head(15), caption="Best 15 models (model_search.csv has all)")
@@ -300,7 +335,19 @@ def _fit_report(
 
 
 # -- prediction for new indicator values ---------------------------------------------------
-def read_indicator_rows(path: Path, pool: Pool, predictors: list[str]) -> pd.DataFrame:
+PLAUSIBLE_RANGES = {
+    "Å": (1.5, 8.0),
+    "eV/Å²": (-0.05, 0.4),
+    "eV": (-1.0, 12.0),
+    "GPa": (-1000.0, 3000.0),
+    "Å³": (-30.0, 60.0),
+    "1/K": (0.0, 2e-4),
+    "1": (0.0, 3.0),
+}
+"""Physically possible values per unit: outside them a number is in other units or wrong."""
+
+
+def read_indicator_rows(path: Path, predictors: list[str]) -> pd.DataFrame:
     """Rows of indicator values for prediction, checked for columns, numbers and units."""
     frame = read_csv_checked(path)
     missing = [c for c in predictors if c not in frame.columns]
@@ -312,7 +359,16 @@ def read_indicator_rows(path: Path, pool: Pool, predictors: list[str]) -> pd.Dat
         )
     values = pd.DataFrame({c: numeric_column(frame, c, source=path) for c in predictors})
     for column in predictors:
-        _check_units(values[column], pool.X[column], column, path)
+        gaps = values[column].isna()
+        if gaps.any():
+            line = int(np.flatnonzero(gaps.to_numpy())[0]) + 2
+            raise InputError(
+                f"line {line} has no value; a prediction needs every predictor",
+                source=path,
+                field=column,
+                expected=f"a number in {INDICATOR_UNITS[column]}",
+            )
+        check_units(values[column], column, path)
     label_column = next((c for c in ("label", "name", "model", "species") if c in frame), None)
     labels = (
         frame[label_column].astype(str)
@@ -323,30 +379,60 @@ def read_indicator_rows(path: Path, pool: Pool, predictors: list[str]) -> pd.Dat
     return values
 
 
-def _check_units(values: pd.Series, reference: pd.Series, column: str, path: Path) -> None:
-    low, high = float(reference.min()), float(reference.max())
-    span = high - low
-    bad = values.notna() & ((values < low - 5 * span) | (values > high + 5 * span))
+def check_units(values: pd.Series, column: str, path: Path | str) -> None:
+    """Values outside the physical range of the column's unit are an error, with a hint when
+    they look like J/m² (for eV/Å²) or nm (for Å)."""
+    unit = INDICATOR_UNITS[column]
+    low, high = PLAUSIBLE_RANGES[unit]
+    bad = (values < low) | (values > high)
     if not bad.any():
         return
     row = int(np.flatnonzero(bad.to_numpy())[0])
     value = float(values.iloc[row])
     hint = ""
-    if INDICATOR_UNITS[column] == "eV/Å²" and low <= value * EV_PER_A2_PER_J_PER_M2 <= high:
+    if unit == "eV/Å²" and low <= value * EV_PER_A2_PER_J_PER_M2 <= high:
         hint = f"; it looks like J/m²: multiply by {EV_PER_A2_PER_J_PER_M2}"
+    elif unit == "Å" and low <= value * 10 <= high:
+        hint = "; it looks like nm: multiply by 10"
     raise InputError(
-        f"line {row + 2}: {value:g} is far outside the pool's range {low:.4g}–{high:.4g}"
-        f" {INDICATOR_UNITS[column]}{hint}",
+        f"line {row + 2}: {value:g} is not a possible value in {unit}{hint}",
         source=path,
         field=column,
-        expected=f"a value in {INDICATOR_UNITS[column]}",
+        expected=f"{low:g} to {high:g} {unit}",
     )
 
 
+def nearest_in_pool(pool: Pool, rows: pd.DataFrame, predictors: list[str], k: int = 3) -> list[str]:
+    """The k pool IPs closest to each row in standardised predictor space, as text."""
+    values = pool.X[predictors]
+    mean, std = values.mean(), values.std()
+    scaled = ((values - mean) / std).fillna(0.0).to_numpy()
+    out = []
+    for _, row in rows[predictors].iterrows():
+        target = ((row - mean) / std).fillna(0.0).to_numpy()
+        order = np.argsort(np.linalg.norm(scaled - target, axis=1))[:k]
+        out.append(
+            "; ".join(
+                f"{pool.info['model'].iloc[i]} ({pool.info['species'].iloc[i]}, "
+                f"{pool.y.iloc[i]:.0f} MPa)"
+                for i in order
+            )
+        )
+    return out
+
+
 def predict_strength(
-    pool: Pool, settings: FitSettings, rows: pd.DataFrame, folder: Path
+    pool: Pool,
+    settings: FitSettings,
+    rows: pd.DataFrame,
+    folder: Path,
+    *,
+    flags: list[str] | None = None,
 ) -> dict[str, Any]:
-    """Fit the final model on ``pool`` and predict each row of ``rows`` with intervals."""
+    """Fit the final model on ``pool`` and predict each row of ``rows`` with intervals.
+
+    ``flags`` are warnings from computing the indicators (shown in the outputs).
+    """
     settings.check(pool)
     predictors = list(settings.predictors)
     model = StrengthModel(tuple(predictors), settings.n_neighbors, settings.level).fit(
@@ -367,6 +453,7 @@ def predict_strength(
     table["two_rmse_upper_mpa"] = band.upper
     table["pool_percentile"] = percentile
     table["extrapolation"] = outside
+    table["nearest_pool_ips"] = nearest_in_pool(pool, rows, predictors)
     folder.mkdir(parents=True, exist_ok=True)
     table.to_csv(folder / "predictions.csv", index=False)
     from scalebridge.runs.figures import save_png
@@ -375,6 +462,7 @@ def predict_strength(
     save_png(figures.prediction_chart(table, pool.y.to_numpy()), folder / "predictions.png")
     metrics = {
         "predictors": predictors,
+        "flags": list(flags or []),
         "interval": {"method": "jackknife+", "level": settings.level},
         "loo_rmse_mpa": model.loo_rmse_,
         "predictions": [
@@ -384,6 +472,8 @@ def predict_strength(
                 "lower_mpa": float(row.lower_mpa),
                 "upper_mpa": float(row.upper_mpa),
                 "extrapolation": bool(row.extrapolation),
+                "pool_percentile": float(row.pool_percentile),
+                "nearest_pool_ips": str(row.nearest_pool_ips),
             }
             for row in table.itertuples()
         ],
@@ -395,6 +485,10 @@ def predict_strength(
         f"({pool.source}). Interval: {settings.level:.0%} jackknife+; ±2·RMSE_LOO given too. "
         "'extrapolation' marks rows with an indicator outside the pool's range."
     )
+    if flags:
+        report.paragraph(
+            "Flags from the indicator calculation: " + "; ".join(flags), css_class="off"
+        )
     report.figure(folder / "predictions.png", caption="Predicted strength with interval")
     report.table(table, caption="Predictions (MPa)")
     report.write(folder / "report.html")
