@@ -18,6 +18,8 @@ from scalebridge.errors import ScalebridgeError
 COMMAND_MODULES = (
     "scalebridge.cli.strength",
     "scalebridge.cli.potentials",
+    "scalebridge.cli.md",
+    "scalebridge.cli.tomograph",
     "scalebridge.cli.demo",
     "scalebridge.cli.stz",
 )

@@ -1,0 +1,60 @@
+"""``scalebridge md tribology``: a sliding MD run of a CuNi polycrystal."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from scalebridge.cli.common import add_run_options
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("md", help="molecular dynamics runs (LAMMPS)")
+    commands = parser.add_subparsers(dest="md_command", metavar="COMMAND", required=True)
+    tribo = commands.add_parser(
+        "tribology", help="sliding of a rigid rough counterbody on a CuNi polycrystal"
+    )
+    tribo.add_argument("--ni-fraction", type=float, required=True, help="0 = Cu, 1 = Ni")
+    tribo.add_argument("--pressure-gpa", type=float, required=True)
+    tribo.add_argument("--temperature-k", type=float, required=True)
+    tribo.add_argument("--velocity-m-s", type=float, required=True)
+    tribo.add_argument("--duration-ps", type=float, required=True)
+    tribo.add_argument("--size", choices=("small", "medium"), default="small")
+    tribo.add_argument("--seed", type=int, default=1)
+    tribo.add_argument("--dump-every-ps", type=float, default=1.0)
+    tribo.add_argument("--threads", type=int, default=1, help="OpenMP threads of LAMMPS")
+    tribo.add_argument("--no-progress", action="store_true")
+    add_run_options(tribo)
+    tribo.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from scalebridge.runs.folder import RunFolder
+    from scalebridge.runs.settings import settings_to_dict
+    from scalebridge.tribology.sliding import SlidingSettings
+    from scalebridge.tribology.workflow import run_tribology
+
+    settings = SlidingSettings(
+        ni_fraction=args.ni_fraction,
+        pressure_gpa=args.pressure_gpa,
+        temperature_k=args.temperature_k,
+        velocity_m_s=args.velocity_m_s,
+        duration_ps=args.duration_ps,
+        size=args.size,
+        seed=args.seed,
+        dump_every_ps=args.dump_every_ps,
+        threads=args.threads,
+    )
+    with RunFolder(
+        args.out,
+        command="md tribology",
+        settings=settings_to_dict(settings),
+        overwrite=args.overwrite,
+    ) as folder:
+        metrics = run_tribology(settings, folder.path, progress=not args.no_progress)
+    print(
+        f"{metrics['n_atoms']:.0f} atoms, {metrics['dumps']} dumps, μ = "
+        f"{metrics['friction_coefficient']:.2f}, T = {metrics['mean_temperature_k']:.0f} K\n"
+        f"report: {args.out / 'report.html'}"
+    )
+    return 0

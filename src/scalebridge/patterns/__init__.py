@@ -1,0 +1,1 @@
+"""Tribological deformation patterns: tomographs of sliding MD, labels, datasets, learning."""

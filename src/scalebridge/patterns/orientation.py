@@ -1,0 +1,82 @@
+"""Crystal orientations as quaternions (x, y, z, w, OVITO's order): rotation matrices,
+directions in crystal axes, and misorientation under cubic symmetry."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+
+def rotation_matrices(quaternions_xyzw: np.ndarray) -> np.ndarray:
+    """(n x 3 x 3) rotation matrices of unit quaternions given as (x, y, z, w) (OVITO order)."""
+    q = np.asarray(quaternions_xyzw, dtype=float)
+    q = q / np.linalg.norm(q, axis=1, keepdims=True)
+    x, y, z, w = q.T
+    return np.stack(
+        [
+            np.stack([1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)], -1),
+            np.stack([2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)], -1),
+            np.stack([2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)], -1),
+        ],
+        axis=1,
+    )
+
+
+def sample_direction_in_crystal(
+    quaternions_xyzw: np.ndarray, sample_direction: tuple[float, float, float] = (0, 0, 1)
+) -> np.ndarray:
+    """The sample direction (default z, the surface normal) expressed in each crystal's axes.
+
+    OVITO's PTM orientation rotates the crystal (template) frame into the sample frame, so the
+    sample direction in crystal axes is Rᵀ·d.
+    """
+    rot = rotation_matrices(quaternions_xyzw)
+    return np.einsum("nji,j->ni", rot, np.asarray(sample_direction, dtype=float))
+
+
+def _cubic_symmetry_quaternions() -> np.ndarray:
+    """The 24 proper rotations of the cube as unit quaternions (x, y, z, w)."""
+    mats = []
+    for perm in itertools.permutations(range(3)):
+        for signs in itertools.product((1, -1), repeat=3):
+            m = np.zeros((3, 3))
+            for i, (j, s) in enumerate(zip(perm, signs, strict=True)):
+                m[i, j] = s
+            if np.linalg.det(m) > 0:
+                mats.append(m)
+    quats = []
+    for m in mats:
+        w = np.sqrt(max(0.0, 1 + np.trace(m))) / 2
+        if w > 1e-8:
+            x = (m[2, 1] - m[1, 2]) / (4 * w)
+            y = (m[0, 2] - m[2, 0]) / (4 * w)
+            z = (m[1, 0] - m[0, 1]) / (4 * w)
+        else:  # 180° rotations
+            x, y, z = np.sqrt(np.maximum(0, (np.diag(m) + 1) / 2))
+            x = np.copysign(x, m[2, 1] - m[1, 2] if m[2, 1] != m[1, 2] else 1.0)
+            y = np.copysign(y, m[0, 1] + m[1, 0] if x else 1.0) if y else 0.0
+            z = np.copysign(z, m[0, 2] + m[2, 0] if x else m[1, 2] + m[2, 1]) if z else 0.0
+        quats.append((x, y, z, w))
+    return np.array(quats)
+
+
+_SYMMETRY = _cubic_symmetry_quaternions()
+
+
+def misorientation_deg(q1: np.ndarray, q2: np.ndarray) -> np.ndarray:
+    """Smallest rotation angle (degrees, n,) between orientations q1 and q2 (n x 4, x y z w)
+    over the 24 cubic symmetry operations."""
+    # relative rotation r = q1^-1 * q2 ; angle = 2 acos(|w|) minimised over symmetry
+    x1, y1, z1, w1 = (-q1[:, 0], -q1[:, 1], -q1[:, 2], q1[:, 3])
+    x2, y2, z2, w2 = q2.T
+    w = w1 * w2 - x1 * x2 - y1 * y2 - z1 * z2
+    x = w1 * x2 + x1 * w2 + y1 * z2 - z1 * y2
+    y = w1 * y2 - x1 * z2 + y1 * w2 + z1 * x2
+    z = w1 * z2 + x1 * y2 - y1 * x2 + z1 * w2
+    r = np.stack([x, y, z, w], axis=1)
+    s = _SYMMETRY
+    # w component of r * s for every symmetry element
+    ws = r[:, 3, None] * s[None, :, 3] - np.einsum("ni,mi->nm", r[:, :3], s[:, :3])
+    best = np.clip(np.abs(ws).max(axis=1), -1, 1)
+    return np.degrees(2 * np.arccos(best))

@@ -1,0 +1,117 @@
+"""Tomograph tiles with metadata, descriptors and labels, and the depth–time heat maps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from scalebridge.patterns.descriptors import LabelRules, region_descriptors
+from scalebridge.patterns.tomograph import AtomFrame, Raster, Tomograph, to_uint8
+
+DESCRIPTORS = ("grain_count_ratio", "hcp_fraction_change", "rotation_deg", "advection_angstrom")
+
+
+@dataclass
+class TileSet:
+    """Tiles of one run: images (N x T x T x 3 uint8 ipf and structure, N x T x T advection
+    in Å/ps as float16) and one table row each (metadata, descriptors, label)."""
+
+    ipf: np.ndarray
+    structure: np.ndarray
+    advection: np.ndarray
+    table: pd.DataFrame
+
+
+def cut_tiles(
+    frames: list[AtomFrame],
+    tomographs: list[Tomograph],
+    raster: Raster,
+    *,
+    tile_px: int,
+    metadata: dict[str, Any],
+    rules: LabelRules,
+    min_material: float = 0.9,
+) -> TileSet:
+    """Tiles of every frame on a fixed grid (columns × depth rows from the surface)."""
+    ipf, structure, advection, rows = [], [], [], []
+    start = frames[0]
+    for frame, image in zip(frames, tomographs, strict=True):
+        for r0 in range(0, raster.height - tile_px + 1, tile_px):
+            for c0 in range(0, raster.width - tile_px + 1, tile_px):
+                window = (slice(r0, r0 + tile_px), slice(c0, c0 + tile_px))
+                if image.material[window].mean() < min_material:
+                    continue
+                x_range = (c0 * raster.pixel, (c0 + tile_px) * raster.pixel)
+                z_hi = raster.z_top - r0 * raster.pixel
+                z_range = (z_hi - tile_px * raster.pixel, z_hi)
+                d = region_descriptors(frame, start, x_range, z_range, rules)
+                ipf.append(to_uint8(image.ipf[window]))
+                structure.append(to_uint8(image.structure[window]))
+                advection.append(image.advection[window].astype(np.float16))
+                rows.append(
+                    {
+                        **metadata,
+                        "time_ps": frame.time_ps,
+                        "x_angstrom": (x_range[0] + x_range[1]) / 2,
+                        "depth_angstrom": (r0 + tile_px / 2) * raster.pixel,
+                        **d,
+                        "label": rules.label(d),
+                    }
+                )
+    empty = np.zeros((0, tile_px, tile_px, 3), np.uint8)
+    return TileSet(
+        ipf=np.stack(ipf) if ipf else empty,
+        structure=np.stack(structure) if structure else empty,
+        advection=np.stack(advection) if advection else np.zeros((0, tile_px, tile_px), np.float16),
+        table=pd.DataFrame(rows),
+    )
+
+
+def heatmaps(table: pd.DataFrame) -> Any:
+    """Depth–time maps of the lateral mean of each descriptor (the figures the group shows)."""
+    from scalebridge.runs.figures import pyplot
+
+    plt = pyplot()
+    fig, axes = plt.subplots(1, len(DESCRIPTORS), figsize=(4 * len(DESCRIPTORS), 3.6))
+    for ax, name in zip(axes, DESCRIPTORS, strict=True):
+        grid = table.pivot_table(index="depth_angstrom", columns="time_ps", values=name)
+        image = ax.imshow(
+            grid.to_numpy(),
+            aspect="auto",
+            cmap="magma",
+            extent=(grid.columns.min(), grid.columns.max(), grid.index.max(), grid.index.min()),
+        )
+        ax.set_xlabel("time (ps)")
+        ax.set_ylabel("depth below surface (Å)")
+        ax.set_title(name.replace("_", " "))
+        ax.grid(False)
+        fig.colorbar(image, ax=ax)
+    fig.tight_layout()
+    return fig
+
+
+def frame_figure(image: Tomograph, title: str) -> Any:
+    """The three tomographs of one frame side by side."""
+    from scalebridge.runs.figures import pyplot
+
+    plt = pyplot()
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.2))
+    axes[0].imshow(image.ipf, interpolation="nearest")
+    axes[0].set_title("orientation (IPF of z: [001] red, [101] green, [111] blue)", fontsize=8)
+    axes[1].imshow(image.structure, interpolation="nearest")
+    axes[1].set_title("structure (grey FCC, red HCP, white other)", fontsize=8)
+    adv = axes[2].imshow(
+        np.where(image.material, image.advection, np.nan), cmap="coolwarm", interpolation="nearest"
+    )
+    axes[2].set_title("advection velocity vx (Å/ps)", fontsize=8)
+    fig.colorbar(adv, ax=axes[2], shrink=0.8)
+    for ax in axes:
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.grid(False)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,204 @@
+"""Computational tomographs of sliding MD: an OVITO pipeline, then numpy rasterising.
+
+dumps → delete counterbody → polyhedral template matching (with orientations), then grain
+segmentation (``patterns.grains``: OVITO's own splits these thin samples) → per atom:
+structure type, orientation, grain, x-velocity. The quasi-2D sample is projected along its
+thin y axis onto x–z pixels (mean over the atoms in each pixel; empty pixels inside the
+material take their nearest neighbour's value), giving three images per frame with the
+surface at the top: orientation in the IPF key of the surface normal z, structure type, and
+advection velocity (x displacement since the previous frame over the interval).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from scalebridge.errors import InputError
+from scalebridge.patterns.colour import STRUCTURE_RGB, ipf_rgb
+from scalebridge.patterns.grains import segment_grains
+from scalebridge.patterns.orientation import sample_direction_in_crystal
+
+REQUIRED_COLUMNS = ("Particle Identifier", "Particle Type", "Position", "Velocity")
+
+
+@dataclass(frozen=True)
+class TomographSettings:
+    pixel_angstrom: float = 2.0
+    counterbody_type: int = 3
+    grain_min_atoms: int = 20
+
+
+@dataclass
+class AtomFrame:
+    """Per-atom analysis of one frame (substrate only), rows sorted by particle id."""
+
+    time_ps: float
+    ids: np.ndarray
+    positions: np.ndarray  # (n, 3) Å
+    structure: np.ndarray  # (n,) PTM type
+    orientation: np.ndarray  # (n, 4) quaternion x, y, z, w
+    grain: np.ndarray  # (n,) grain id, 0 = none
+    vx: np.ndarray  # (n,) Å/ps
+    box: np.ndarray  # (3,) Å
+
+
+def analyse(dump_files: Sequence[Path], settings: TomographSettings) -> Iterator[AtomFrame]:
+    """Run the OVITO pipeline over the dumps (in the given order), frame by frame."""
+    from ovito.io import import_file
+    from ovito.modifiers import (
+        DeleteSelectedModifier,
+        ExpressionSelectionModifier,
+        PolyhedralTemplateMatchingModifier,
+    )
+
+    for path in dump_files:
+        if not Path(path).is_file():
+            raise InputError("file not found", source=path, expected="a LAMMPS dump")
+        try:
+            pipeline = import_file(str(path))
+            pipeline.modifiers.append(
+                ExpressionSelectionModifier(expression=f"ParticleType=={settings.counterbody_type}")
+            )
+            pipeline.modifiers.append(DeleteSelectedModifier())
+            pipeline.modifiers.append(PolyhedralTemplateMatchingModifier(output_orientation=True))
+            data = pipeline.compute()
+        except Exception as exc:  # OVITO reports corrupt files as RuntimeError
+            raise InputError(f"cannot analyse this dump: {exc}", source=path) from None
+        missing = [c for c in REQUIRED_COLUMNS if c not in data.particles]
+        if missing:
+            raise InputError(
+                f"missing column(s) {', '.join(missing)}",
+                source=path,
+                expected="id type x y z vx vy vz",
+            )
+        cell = np.asarray(data.cell[:3, :3])
+        if not np.allclose(cell, np.diag(np.diag(cell))):
+            raise InputError("the box is not orthogonal", source=path, expected="an orthogonal box")
+        ids = np.asarray(data.particles["Particle Identifier"])
+        order = np.argsort(ids)
+        step = int(data.attributes.get("Timestep", 0))
+        positions = np.asarray(data.particles["Position"])[order]
+        structure = np.asarray(data.particles["Structure Type"])[order]
+        orientation = np.asarray(data.particles["Orientation"])[order]
+        box = np.diag(cell).copy()
+        yield AtomFrame(
+            time_ps=step * 0.002,
+            ids=ids[order],
+            positions=positions,
+            structure=structure,
+            orientation=orientation,
+            grain=segment_grains(
+                positions, structure, orientation, box, min_atoms=settings.grain_min_atoms
+            ),
+            vx=np.asarray(data.particles["Velocity"])[order, 0],
+            box=box,
+        )
+
+
+@dataclass(frozen=True)
+class Raster:
+    """Pixel grid in x (columns) and z (rows, top = surface)."""
+
+    x0: float
+    z_top: float
+    pixel: float
+    width: int
+    height: int
+
+    @classmethod
+    def for_frame(cls, frame: AtomFrame, pixel: float) -> Raster:
+        z = frame.positions[:, 2]
+        width = int(np.ceil(frame.box[0] / pixel))
+        height = int(np.ceil((z.max() - z.min()) / pixel)) + 1
+        return cls(0.0, float(z.max()), pixel, width, height)
+
+    def pixel_of(self, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        col = np.floor((positions[:, 0] - self.x0) / self.pixel).astype(int) % self.width
+        row = np.floor((self.z_top - positions[:, 2]) / self.pixel).astype(int)
+        inside = (row >= 0) & (row < self.height)
+        return row, col, inside
+
+    def mean(self, positions: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Mean of ``values`` (n x c) per pixel, NaN-free: (H x W x c) image and counts."""
+        row, col, inside = self.pixel_of(positions)
+        values = values.reshape(len(values), -1)[inside]
+        flat = row[inside] * self.width + col[inside]
+        counts = np.bincount(flat, minlength=self.height * self.width)
+        sums = np.stack(
+            [
+                np.bincount(flat, values[:, c], self.height * self.width)
+                for c in range(values.shape[1])
+            ],
+            axis=1,
+        )
+        image = sums / np.maximum(counts, 1)[:, None]
+        return image.reshape(self.height, self.width, -1), counts.reshape(self.height, self.width)
+
+
+def _fill_gaps(image: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Empty pixels below the surface take the value of the nearest filled pixel."""
+    from scipy.ndimage import distance_transform_edt
+
+    empty = counts == 0
+    _, (ri, ci) = distance_transform_edt(empty, return_indices=True)
+    filled = image[ri, ci]
+    # above the first filled row of each column stays empty (vacuum)
+    first = np.argmax(~empty, axis=0)
+    rows = np.arange(image.shape[0])[:, None]
+    vacuum = rows < first[None, :]
+    filled[vacuum] = 0.0
+    return filled
+
+
+@dataclass
+class Tomograph:
+    """Images of one frame: ipf and structure (H x W x 3, 0–1), advection (H x W, Å/ps),
+    and the material mask (H x W)."""
+
+    time_ps: float
+    ipf: np.ndarray
+    structure: np.ndarray
+    advection: np.ndarray
+    material: np.ndarray
+
+
+def advection_velocity(frame: AtomFrame, previous: AtomFrame | None) -> np.ndarray:
+    """x displacement rate (Å/ps, n,) of each atom since the previous frame (ids matched,
+    minimum image in x); thermal vibration averages out over the frame interval."""
+    if previous is None or frame.time_ps <= previous.time_ps:
+        return np.zeros(len(frame.ids))
+    _, here, there = np.intersect1d(frame.ids, previous.ids, return_indices=True)
+    dx = frame.positions[here, 0] - previous.positions[there, 0]
+    dx -= frame.box[0] * np.round(dx / frame.box[0])
+    rate = np.zeros(len(frame.ids))
+    rate[here] = dx / (frame.time_ps - previous.time_ps)
+    return rate
+
+
+def tomograph(frame: AtomFrame, raster: Raster, previous: AtomFrame | None = None) -> Tomograph:
+    """Rasterise one analysed frame onto ``raster`` (advection from ``previous``)."""
+    crystalline = frame.structure != 0
+    colours = np.zeros((len(frame.ids), 3))
+    if crystalline.any():
+        directions = sample_direction_in_crystal(frame.orientation[crystalline])
+        colours[crystalline] = ipf_rgb(directions)
+    ipf, counts = raster.mean(frame.positions, colours)
+    struct_rgb = np.array([STRUCTURE_RGB.get(int(s), (1, 1, 1)) for s in range(5)])
+    structure, _ = raster.mean(frame.positions, struct_rgb[np.clip(frame.structure, 0, 4)])
+    advection, _ = raster.mean(frame.positions, advection_velocity(frame, previous)[:, None])
+    material = _fill_gaps(np.ones((*counts.shape, 1)), counts)[..., 0] > 0
+    return Tomograph(
+        time_ps=frame.time_ps,
+        ipf=_fill_gaps(ipf, counts),
+        structure=_fill_gaps(structure, counts),
+        advection=_fill_gaps(advection, counts)[..., 0],
+        material=material,
+    )
+
+
+def to_uint8(image: np.ndarray) -> np.ndarray:
+    return np.clip(np.round(image * 255), 0, 255).astype(np.uint8)

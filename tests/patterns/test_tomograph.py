@@ -1,0 +1,114 @@
+"""Tomographs of polycrystals whose grain orientations are known."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from scalebridge.atomistic.polycrystal import build
+from scalebridge.errors import InputError
+from scalebridge.patterns.colour import ipf_rgb
+from scalebridge.patterns.tomograph import Raster, TomographSettings, analyse, tomograph
+
+# rotation about the <110> column axis: 0 → z ∥ [001], 54.74° → [111], 90° → [110]
+ANGLES = np.radians([0.0, np.degrees(np.arctan(np.sqrt(2))), 90.0])
+SEEDS = np.array([[20.0, 25.0], [60.0, 25.0], [100.0, 25.0]])
+EXPECTED = np.array([[1, 0, 0], [0, 0, 1], [0, 1, 0]], dtype=float)
+
+
+def write_dump(
+    path: Path,
+    pos: np.ndarray,
+    types: np.ndarray,
+    box: np.ndarray,
+    step: int = 0,
+    tilt: float = 0.0,
+    columns: str = "id type x y z vx vy vz",
+) -> None:
+    n = len(pos)
+    header = [
+        "ITEM: TIMESTEP",
+        str(step),
+        "ITEM: NUMBER OF ATOMS",
+        str(n),
+        "ITEM: BOX BOUNDS xy xz yz pp pp ff" if tilt else "ITEM: BOX BOUNDS pp pp ff",
+    ]
+    extra = f" {tilt}" if tilt else ""
+    header += [
+        f"0 {box[0]}{extra}",
+        f"0 {box[1]}{' 0' if tilt else ''}",
+        f"0 {box[2]}{' 0' if tilt else ''}",
+        f"ITEM: ATOMS {columns}",
+    ]
+    data = {
+        "id": np.arange(1, n + 1),
+        "type": types,
+        "x": pos[:, 0],
+        "y": pos[:, 1],
+        "z": pos[:, 2],
+        "vx": np.zeros(n),
+        "vy": np.zeros(n),
+        "vz": np.zeros(n),
+    }
+    rows = np.column_stack([data[c] for c in columns.split()])
+    lines = [" ".join(f"{v:g}" for v in row) for row in rows]
+    path.write_text("\n".join(header + lines) + "\n")
+
+
+@pytest.fixture(scope="module")
+def crystal():
+    return build(
+        (120.0, 10.0, 50.0),
+        3,
+        a_angstrom=3.6,
+        ni_fraction=0.0,
+        angles_rad=ANGLES,
+        seeds_xz_angstrom=SEEDS,
+    )
+
+
+def test_known_grains_get_their_ipf_colours_and_are_counted(crystal, tmp_path):
+    dump = tmp_path / "frame.0.dump"
+    write_dump(dump, crystal.positions_angstrom, crystal.types, crystal.box_angstrom)
+    frame = next(analyse([dump], TomographSettings()))
+    grains = np.unique(frame.grain[frame.grain > 0], return_counts=True)
+    assert (grains[1] >= 100).sum() == 3
+    image = tomograph(frame, Raster.for_frame(frame, 2.0))
+    for (x, _z), colour in zip(SEEDS, EXPECTED, strict=True):
+        row = int(image.ipf.shape[0] * 0.5)
+        col = int(x / 2.0)
+        patch = image.ipf[row - 3 : row + 3, col - 3 : col + 3].reshape(-1, 3)
+        np.testing.assert_allclose(np.median(patch, axis=0), colour, atol=0.05)
+    # the structure image is FCC grey inside the grains
+    assert np.allclose(image.structure[12, 10], 0.55, atol=0.01)
+
+
+def test_ipf_key_corners():
+    rgb = ipf_rgb(np.array([[0, 0, 1], [1, 0, 1], [1, 1, 1], [0, -1, 0], [1, 1, 2]], float))
+    np.testing.assert_allclose(rgb[:4], [[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 0, 0]], atol=1e-12)
+    assert rgb[4, 1] == pytest.approx(0) and rgb[4, 0] == pytest.approx(rgb[4, 2])  # magenta
+
+
+def test_bad_dumps_name_the_file(crystal, tmp_path):
+    good = tmp_path / "good.dump"
+    write_dump(good, crystal.positions_angstrom, crystal.types, crystal.box_angstrom)
+    truncated = tmp_path / "truncated.dump"
+    truncated.write_text("\n".join(good.read_text().splitlines()[:200]))
+    with pytest.raises(InputError, match=r"truncated\.dump"):
+        list(analyse([truncated], TomographSettings()))
+    no_velocity = tmp_path / "novel.dump"
+    write_dump(
+        no_velocity,
+        crystal.positions_angstrom,
+        crystal.types,
+        crystal.box_angstrom,
+        columns="id type x y z",
+    )
+    with pytest.raises(InputError, match="Velocity"):
+        list(analyse([no_velocity], TomographSettings()))
+    tilted = tmp_path / "tilted.dump"
+    write_dump(tilted, crystal.positions_angstrom, crystal.types, crystal.box_angstrom, tilt=5.0)
+    with pytest.raises(InputError, match="orthogonal"):
+        list(analyse([tilted], TomographSettings()))
