@@ -10,7 +10,13 @@ import pytest
 from scalebridge.atomistic.polycrystal import build
 from scalebridge.errors import InputError
 from scalebridge.patterns.colour import ipf_rgb
-from scalebridge.patterns.tomograph import Raster, TomographSettings, analyse, tomograph
+from scalebridge.patterns.tomograph import (
+    Raster,
+    TomographSettings,
+    analyse,
+    assign_grains,
+    tomograph,
+)
 
 # rotation about the <110> column axis: 0 → z ∥ [001], 54.74° → [111], 90° → [110]
 ANGLES = np.radians([0.0, np.degrees(np.arctan(np.sqrt(2))), 90.0])
@@ -72,7 +78,7 @@ def crystal():
 def test_known_grains_get_their_ipf_colours_and_are_counted(crystal, tmp_path):
     dump = tmp_path / "frame.0.dump"
     write_dump(dump, crystal.positions_angstrom, crystal.types, crystal.box_angstrom)
-    frame = next(analyse([dump], TomographSettings()))
+    frame = assign_grains(next(analyse([dump], TomographSettings())), TomographSettings())
     grains = np.unique(frame.grain[frame.grain > 0], return_counts=True)
     assert (grains[1] >= 100).sum() == 3
     image = tomograph(frame, Raster.for_frame(frame, 2.0))

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
-from scalebridge.cli.common import add_run_options
+from scalebridge.cli.common import add_executor_options, add_run_options, executor_settings
 
 
 def register(subparsers: Any) -> None:
@@ -26,6 +27,7 @@ def register(subparsers: Any) -> None:
     tribo.add_argument("--no-progress", action="store_true")
     add_run_options(tribo)
     tribo.set_defaults(handler=run)
+    register_campaign(commands)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -57,4 +59,24 @@ def run(args: argparse.Namespace) -> int:
         f"{metrics['friction_coefficient']:.2f}, T = {metrics['mean_temperature_k']:.0f} K\n"
         f"report: {args.out / 'report.html'}"
     )
+    return 0
+
+
+def register_campaign(commands: Any) -> None:
+    campaign = commands.add_parser("campaign", help="a matrix of sliding runs on the executor")
+    campaign.add_argument("--matrix", type=Path, required=True, help="campaign TOML file")
+    campaign.add_argument("--out", type=Path, required=True, help="campaign folder (resumable)")
+    add_executor_options(campaign)
+    campaign.set_defaults(handler=run_campaign_command)
+
+
+def run_campaign_command(args: argparse.Namespace) -> int:
+    from scalebridge.compute.executor import Executor
+    from scalebridge.tribology.campaign import read_campaign, run_campaign
+
+    runs = read_campaign(args.matrix)
+    with Executor(executor_settings(args), progress=not args.no_progress) as executor:
+        table = run_campaign(runs, args.out, executor)
+    finished = int((table["state"] == "finished").sum())
+    print(f"{finished}/{len(table)} runs finished; status: {args.out / 'status.csv'}")
     return 0

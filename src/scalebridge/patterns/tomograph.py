@@ -47,7 +47,8 @@ class AtomFrame:
 
 
 def analyse(dump_files: Sequence[Path], settings: TomographSettings) -> Iterator[AtomFrame]:
-    """Run the OVITO pipeline over the dumps (in the given order), frame by frame."""
+    """Run the OVITO pipeline over the dumps (in the given order), frame by frame; grains
+    are left at 0 (see :func:`assign_grains`)."""
     from ovito.io import import_file
     from ovito.modifiers import (
         DeleteSelectedModifier,
@@ -91,12 +92,22 @@ def analyse(dump_files: Sequence[Path], settings: TomographSettings) -> Iterator
             positions=positions,
             structure=structure,
             orientation=orientation,
-            grain=segment_grains(
-                positions, structure, orientation, box, min_atoms=settings.grain_min_atoms
-            ),
+            grain=np.zeros(len(ids), dtype=np.int64),
             vx=np.asarray(data.particles["Velocity"])[order, 0],
             box=box,
         )
+
+
+def assign_grains(frame: AtomFrame, settings: TomographSettings) -> AtomFrame:
+    """Fill ``frame.grain`` by :func:`~scalebridge.patterns.grains.segment_grains`."""
+    frame.grain = segment_grains(
+        frame.positions,
+        frame.structure,
+        frame.orientation,
+        frame.box,
+        min_atoms=settings.grain_min_atoms,
+    )
+    return frame
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,13 @@ import numpy as np
 from scalebridge.errors import InputError
 from scalebridge.patterns.descriptors import PATTERNS, LabelRules
 from scalebridge.patterns.tiles import TileSet, cut_tiles, frame_figure, heatmaps
-from scalebridge.patterns.tomograph import Raster, TomographSettings, analyse, tomograph
+from scalebridge.patterns.tomograph import (
+    Raster,
+    TomographSettings,
+    analyse,
+    assign_grains,
+    tomograph,
+)
 
 METADATA_KEYS = ("ni_fraction", "pressure_gpa", "temperature_k", "velocity_m_s")
 
@@ -67,10 +73,12 @@ def make_tomographs(
     from scalebridge.runs.folder import write_json_atomic
     from scalebridge.runs.report import Report
 
+    analysis = TomographSettings(pixel_angstrom=settings.pixel_angstrom)
     start = time.perf_counter()
-    frames = list(analyse(dumps, TomographSettings(pixel_angstrom=settings.pixel_angstrom)))
+    frames = list(analyse(dumps, analysis))
     ovito_seconds = time.perf_counter() - start
     start = time.perf_counter()
+    frames = [assign_grains(f, analysis) for f in frames]
     raster = Raster.for_frame(frames[0], settings.pixel_angstrom)
     images = [tomograph(f, raster, p) for f, p in zip(frames, [None, *frames[:-1]], strict=True)]
     tiles = cut_tiles(

@@ -59,8 +59,21 @@ def settings_from_mapping(cls: type[T], values: dict[str, Any], *, source: str) 
         )
     converted = {}
     for name, value in values.items():
-        converted[name] = _checked(value, fields[name].default, name=name, source=source)
+        converted[name] = _checked(value, _example(fields[name]), name=name, source=source)
     return cls(**converted)
+
+
+_EXAMPLES: dict[str, Any] = {"float": 0.0, "int": 0, "bool": False, "str": None}
+
+
+def _example(field: dataclasses.Field[Any]) -> Any:
+    """A value of the field's kind: its default, or one made from its annotation."""
+    if field.default is not dataclasses.MISSING:
+        return field.default
+    annotation = field.type if isinstance(field.type, str) else field.type.__name__
+    if annotation.startswith("tuple"):
+        return ()
+    return _EXAMPLES.get(annotation)
 
 
 def _checked(value: Any, default: Any, *, name: str, source: str) -> Any:

