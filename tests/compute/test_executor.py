@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
 
 from scalebridge.compute import Executor, ExecutorSettings
@@ -44,6 +45,19 @@ def test_failing_task_names_the_item():
 def test_bad_scheduler_address_is_rejected():
     with pytest.raises(InputError, match="scheduler"):
         ExecutorSettings(scheduler="localhost")
+
+
+def _search_on(executor: Executor | None) -> np.ndarray:
+    from scalebridge.strength.dataset import load_pool
+    from scalebridge.strength.search import SearchSettings, all_subsets, fold_masks, score_all
+
+    pool = load_pool()
+    X = np.ascontiguousarray(pool.X.to_numpy(float))[:, :4]
+    y = pool.y.to_numpy(float)
+    masks = fold_masks(len(y), SearchSettings(n_repeats=1))
+    subsets, sizes = all_subsets(4, 2)
+    r2, _, _ = score_all(X, y, masks, subsets, sizes, 2, executor=executor)
+    return r2
 
 
 def _free_port() -> int:
@@ -101,6 +115,10 @@ def test_existing_scheduler_with_two_workers(tmp_path):
             assert info == {"kind": "remote", "address": address, "n_workers": 2, "threads": 2}
             # workers import functions by name: use one they can import (not this test module)
             assert ex.map(math.factorial, [1, 2, 3, 4], description="remote") == [1, 2, 6, 24]
+            # a real chunk of the model search runs there and gives the local numbers
+            remote = _search_on(ex)
+        local = _search_on(None)
+        np.testing.assert_array_equal(remote, local)
     finally:
         for p in reversed(procs):
             p.terminate()
