@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -7,7 +9,8 @@ import pytest
 from scalebridge.compute import Executor, ExecutorSettings
 from scalebridge.errors import InputError
 from scalebridge.patterns.dataset import TileDataset, load_dataset
-from scalebridge.tribology.campaign import read_campaign, run_campaign, run_name
+from scalebridge.runs.settings import settings_to_dict
+from scalebridge.tribology.campaign import is_finished, read_campaign, run_campaign, run_name
 
 CAMPAIGN = """
 [base]
@@ -58,10 +61,16 @@ def test_finished_runs_are_not_run_again(tmp_path):
         done = tmp_path / "camp" / "runs" / run_name(r)
         done.mkdir(parents=True)
         (done / "metrics.json").write_text("{}")
+        (done / "config.json").write_text(json.dumps({"settings": settings_to_dict(r)}))
     with Executor(ExecutorSettings(n_workers=1), progress=False) as executor:
         table = run_campaign(runs, tmp_path / "camp", executor)
     assert (table["state"] == "finished").all() and len(table) == 6
     assert (tmp_path / "camp" / "status.csv").exists()
+    # a run whose recorded settings differ (edited campaign) is not finished
+    stale = runs[0]
+    record = tmp_path / "camp" / "runs" / run_name(stale) / "config.json"
+    record.write_text(json.dumps({"settings": settings_to_dict(stale) | {"duration_ps": 9.0}}))
+    assert not is_finished(record.parent, stale)
 
 
 def _dataset(n: int = 5, tile: int = 8) -> TileDataset:

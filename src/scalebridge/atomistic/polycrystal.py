@@ -34,7 +34,7 @@ class Polycrystal:
 
 def column_rotation(angle_rad: float) -> np.ndarray:
     """Crystal → sample rotation with crystal [1-10]/√2 along sample y, turned by ``angle``
-    about y. At angle 0: crystal [001] ∥ sample z, [110]/√2 ∥ sample x."""
+    about y. At angle 0: crystal [00-1] ∥ sample z, [110]/√2 ∥ sample x."""
     # base: sample x = [110]/√2, sample y = [1-10]/√2, sample z = [001] (right-handed)
     base = np.array([[1, 1, 0], [1, -1, 0], [0, 0, -1]], dtype=float) / np.array(
         [[np.sqrt(2)], [np.sqrt(2)], [1.0]]
@@ -77,18 +77,23 @@ def build(
         else rng.uniform(0, np.pi, size=len(seeds))
     )
     basis = a_angstrom * np.array([[0, 0, 0], [0.5, 0.5, 0], [0.5, 0, 0.5], [0, 0.5, 0.5]])
-    reach = np.hypot(lx, lz)
-    n_cells = int(np.ceil(reach / a_angstrom)) + 2
-    grid = np.arange(-n_cells, n_cells + 1)
-    cells = np.stack(np.meshgrid(grid, grid, grid, indexing="ij"), -1).reshape(-1, 3)
+    # only the lattice planes that fall into the thin y range: sample y depends on i − j alone
+    n = int(np.ceil(np.hypot(lx, lz) / a_angstrom)) + 2
+    planes = round(ly / period_y) + 2
+    i, k, d = np.meshgrid(
+        np.arange(-n, n + 1), np.arange(-n, n + 1), np.arange(-planes, planes + 1), indexing="ij"
+    )
+    cells = np.stack([i.ravel(), (i - d).ravel(), k.ravel()], axis=1)
     lattice = (cells[:, None, :] * a_angstrom + basis[None]).reshape(-1, 3)
     positions, grains = [], []
     rotations = np.array([column_rotation(t) for t in angles])
     for g, (seed_xz, rot) in enumerate(zip(seeds, rotations, strict=True)):
-        centre = np.array([seed_xz[0], ly / 2, seed_xz[1]])
-        pts = lattice @ rot.T + centre
-        inside = (pts[:, 1] >= 0) & (pts[:, 1] < ly - 1e-6)
-        inside &= (pts[:, 0] >= 0) & (pts[:, 0] < lx) & (pts[:, 2] >= 0) & (pts[:, 2] < lz)
+        pts = lattice @ rot.T + np.array([seed_xz[0], 0.0, seed_xz[1]])
+        frac_y = pts[:, 1] / ly
+        inside = (frac_y >= -1e-9) & (frac_y < 1 - 1e-9)  # rounding must not drop a plane
+        dx_seed = pts[:, 0] - seed_xz[0]
+        inside &= (dx_seed >= -lx / 2) & (dx_seed < lx / 2)  # one period around the seed
+        inside &= (pts[:, 2] >= 0) & (pts[:, 2] < lz)
         pts = pts[inside]
         # nearest seed in x–z with periodic x (z is not periodic: a slab)
         dx = pts[:, None, 0] - seeds[None, :, 0]
@@ -96,6 +101,8 @@ def build(
         dz = pts[:, None, 2] - seeds[None, :, 1]
         owner = np.argmin(dx**2 + dz**2, axis=1)
         pts = pts[owner == g]
+        pts[:, 0] %= lx
+        pts[:, 1] = np.clip(pts[:, 1], 0.0, None) % ly
         positions.append(pts)
         grains.append(np.full(len(pts), g))
     pos = np.concatenate(positions)

@@ -118,6 +118,13 @@ def read_potential(path: Path, pair_style: str | None = None) -> Potential:
             source=path,
             expected="an extension among " + ", ".join(PAIR_STYLES) + " or --pair-style",
         )
+    if style not in PAIR_STYLES.values():
+        raise InputError(
+            f"pair style {style} is not supported",
+            source=path,
+            field="--pair-style",
+            expected=" or ".join(sorted(set(PAIR_STYLES.values()))),
+        )
     if pair_style is not None and inferred is not None and pair_style != inferred:
         raise InputError(
             f"pair style {pair_style} does not match the file, which is {inferred}",

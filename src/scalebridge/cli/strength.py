@@ -209,25 +209,32 @@ def run_properties(args: argparse.Namespace) -> int:
 
     if args.all_shipped:
         pairs = pp.shipped_pairs()
-        record = {"all_shipped": True, "pairs": [list(p) for p in pairs]}
+        record = {
+            "all_shipped": True,
+            "pairs": [list(p) for p in pairs],
+            "thermal_expansion": args.thermal_expansion,
+        }
         with (
             RunFolder(
                 args.out, command="strength properties", settings=record, overwrite=args.overwrite
             ) as run,
             Executor(executor_settings(args), progress=not args.no_progress) as executor,
         ):
-            metrics = pp.all_shipped(run.path, executor, run.checkpoint_dir, pairs)
+            metrics = pp.all_shipped(
+                run.path, executor, run.checkpoint_dir, pairs, thermal=args.thermal_expansion
+            )
         print(
             f"{metrics['computed']}/{metrics['pairs']} pairs computed, {metrics['failed']} failed;"
             f" OpenKIM agreement {metrics['openkim_within_target']}/"
             f"{metrics['openkim_compared']} within target\nreport: {args.out / 'report.html'}"
         )
         return 0
-    from scalebridge.atomistic.potentials import resolve_potential
+    from scalebridge.atomistic.potentials import potentials_dir, resolve_potential
 
     element = _need_element(args)
     potential = resolve_potential(args.potential, args.pair_style)
     potential.lammps_commands(element)
+    shipped = potential.path.resolve().parent == potentials_dir().resolve()
     from scalebridge.atomistic.properties.engine import GROUPS
 
     groups = (*GROUPS, "thermal") if args.thermal_expansion else GROUPS
@@ -241,7 +248,7 @@ def run_properties(args: argparse.Namespace) -> int:
         args.out, command="strength properties", settings=record, overwrite=args.overwrite
     ) as run:
         report = pp.compute_for_potential(args.potential, element, args.pair_style, groups)
-        metrics = pp.write_single(potential.name, report, run.path)
+        metrics = pp.write_single(potential.name, report, run.path, shipped=shipped)
     for flag in report.flags:
         print(f"flag: {flag}")
     seconds = ", ".join(f"{k} {v:.1f} s" for k, v in report.seconds.items())

@@ -4,9 +4,10 @@ For a region (tile) at time t, relative to the same region at t = 0:
 
 * ``grain_count_ratio`` — grains (≥ 5 atoms of one grain id) in the region now / at t = 0;
 * ``hcp_fraction_change`` — change of the fraction of HCP atoms (stacking faults, twins);
-* ``rotation_deg`` — mean lattice misorientation of the atoms now in the region against their
-  own orientation at t = 0 (cubic symmetry taken into account);
-* ``advection_angstrom`` — mean x displacement of those atoms since t = 0.
+* ``rotation_deg`` — mean lattice misorientation of the FCC atoms now in the region against
+  their own orientation at t = 0 (cubic symmetry taken into account; a misorientation within
+  5° of the Σ3 twin relation, 60°, is twinning and counts as 0 rotation);
+* ``advection_angstrom`` — mean x displacement of those atoms since t = 0 (unwrapped).
 
 Rules, first match wins (thresholds are settings, echoed with every dataset):
 shear layer if advection ≥ 4 Å and rotation ≥ 8°; grain refinement if the grain count
@@ -96,7 +97,8 @@ def region_descriptors(
     dx -= now.box[0] * np.round(dx / now.box[0])
     g_now, g_start = grains(now, m_now), grains(start, m_start)
     return {
-        "grain_count_ratio": g_now / max(g_start, 1),
+        # a region without a grain at t = 0 (all boundary) has no ratio: count it unchanged
+        "grain_count_ratio": g_now / g_start if g_start else 1.0,
         "hcp_fraction_change": hcp_now - hcp_start,
         "rotation_deg": rotation,
         "advection_angstrom": float(np.mean(dx)) if len(dx) else 0.0,

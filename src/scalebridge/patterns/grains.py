@@ -3,9 +3,10 @@
 OVITO's GrainSegmentationModifier splits or drops whole grains of these samples (four
 <110> periods thick; tests/patterns/test_tomograph.py builds such a case), so grains are
 found here from OVITO's PTM orientations: FCC atoms within the nearest-neighbour distance and
-misoriented by less than ``max_misorientation_deg`` are connected; clusters of the same
-orientation that lie within ``bridge_angstrom`` of each other (the two sides of a stacking
-fault) are merged. Twins stay separate grains (60° about <111>).
+misoriented by less than ``max_misorientation_deg`` are connected; clusters that lie within
+``bridge_angstrom`` of each other are merged when they have the same orientation (the two
+sides of a stacking fault) or are Σ3 twins of each other (misorientation 60° ± 5°), so that
+twinning shows in the HCP fraction, not as new grains.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ import numpy as np
 
 from scalebridge.patterns.colour import FCC
 from scalebridge.patterns.orientation import misorientation_deg
+
+TWIN_DEG = 60.0
+TWIN_TOLERANCE_DEG = 5.0
 
 
 def segment_grains(
@@ -39,6 +43,7 @@ def segment_grains(
         return grain
     pos = positions[fcc].copy()
     pos[:, :2] %= box[:2]
+    pos[:, :2] = np.where(pos[:, :2] >= box[:2], 0.0, pos[:, :2])  # x % L can round to L
     z0 = pos[:, 2].min()
     tall = np.array([box[0], box[1], (pos[:, 2].max() - z0) * 3 + 10])
     tree = cKDTree(pos - [0.0, 0.0, z0 - 1.0], boxsize=tall)
@@ -60,10 +65,10 @@ def segment_grains(
         cluster_pairs = np.unique(np.sort(label[far], axis=1), axis=0)
         first = np.zeros(label.max() + 1, dtype=np.int64)
         first[label[::-1]] = np.arange(len(label))[::-1]  # one atom per cluster
-        same = (
-            misorientation_deg(quats[first[cluster_pairs[:, 0]]], quats[first[cluster_pairs[:, 1]]])
-            < max_misorientation_deg
+        angle = misorientation_deg(
+            quats[first[cluster_pairs[:, 0]]], quats[first[cluster_pairs[:, 1]]]
         )
+        same = (angle < max_misorientation_deg) | (np.abs(angle - TWIN_DEG) < TWIN_TOLERANCE_DEG)
         merged = components(cluster_pairs[same], label.max() + 1)
         label = merged[label]
     ids, counts = np.unique(label, return_counts=True)

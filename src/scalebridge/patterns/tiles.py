@@ -78,11 +78,14 @@ def heatmaps(table: pd.DataFrame) -> Any:
     fig, axes = plt.subplots(1, len(DESCRIPTORS), figsize=(4 * len(DESCRIPTORS), 3.6))
     for ax, name in zip(axes, DESCRIPTORS, strict=True):
         grid = table.pivot_table(index="depth_angstrom", columns="time_ps", values=name)
+        t, d = grid.columns.to_numpy(float), grid.index.to_numpy(float)
+        dt = (t[1] - t[0]) / 2 if len(t) > 1 else 0.5
+        dd = (d[1] - d[0]) / 2 if len(d) > 1 else 0.5
         image = ax.imshow(
             grid.to_numpy(),
             aspect="auto",
             cmap="magma",
-            extent=(grid.columns.min(), grid.columns.max(), grid.index.max(), grid.index.min()),
+            extent=(t[0] - dt, t[-1] + dt, d[-1] + dd, d[0] - dd),
         )
         ax.set_xlabel("time (ps)")
         ax.set_ylabel("depth below surface (Å)")
@@ -103,8 +106,15 @@ def frame_figure(image: Tomograph, title: str) -> Any:
     axes[0].set_title("orientation (IPF of z: [001] red, [101] green, [111] blue)", fontsize=8)
     axes[1].imshow(image.structure, interpolation="nearest")
     axes[1].set_title("structure (grey FCC, red HCP, white other)", fontsize=8)
+    from matplotlib.colors import TwoSlopeNorm
+
+    values = np.where(image.material, image.advection, np.nan)
+    limit = max(float(np.nanmax(np.abs(values))), 1e-6)
     adv = axes[2].imshow(
-        np.where(image.material, image.advection, np.nan), cmap="coolwarm", interpolation="nearest"
+        values,
+        cmap="coolwarm",
+        norm=TwoSlopeNorm(0.0, -limit, limit),
+        interpolation="nearest",
     )
     axes[2].set_title("advection velocity vx (Å/ps)", fontsize=8)
     fig.colorbar(adv, ax=axes[2], shrink=0.8)

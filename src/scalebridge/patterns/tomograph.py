@@ -14,11 +14,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from scalebridge.errors import InputError
-from scalebridge.patterns.colour import STRUCTURE_RGB, ipf_rgb
+from scalebridge.patterns.colour import FCC, STRUCTURE_RGB, ipf_rgb
 from scalebridge.patterns.grains import segment_grains
 from scalebridge.patterns.orientation import sample_direction_in_crystal
 
@@ -30,6 +31,7 @@ class TomographSettings:
     pixel_angstrom: float = 2.0
     counterbody_type: int = 3
     grain_min_atoms: int = 20
+    timestep_ps: float = 0.002  # of the MD that wrote the dumps (time = timestep × step)
 
 
 @dataclass
@@ -44,11 +46,12 @@ class AtomFrame:
     grain: np.ndarray  # (n,) grain id, 0 = none
     vx: np.ndarray  # (n,) Å/ps
     box: np.ndarray  # (3,) Å
+    x_unwrapped: np.ndarray | None = None  # (n,) Å, continuous in time (see unwrap_x)
 
 
 def analyse(dump_files: Sequence[Path], settings: TomographSettings) -> Iterator[AtomFrame]:
-    """Run the OVITO pipeline over the dumps (in the given order), frame by frame; grains
-    are left at 0 (see :func:`assign_grains`)."""
+    """Run the OVITO pipeline over every frame of the dumps (in the given order); grains are
+    left at 0 (see :func:`assign_grains`)."""
     from ovito.io import import_file
     from ovito.modifiers import (
         DeleteSelectedModifier,
@@ -61,41 +64,64 @@ def analyse(dump_files: Sequence[Path], settings: TomographSettings) -> Iterator
             raise InputError("file not found", source=path, expected="a LAMMPS dump")
         try:
             pipeline = import_file(str(path))
-            pipeline.modifiers.append(
-                ExpressionSelectionModifier(expression=f"ParticleType=={settings.counterbody_type}")
-            )
-            pipeline.modifiers.append(DeleteSelectedModifier())
-            pipeline.modifiers.append(PolyhedralTemplateMatchingModifier(output_orientation=True))
-            data = pipeline.compute()
-        except Exception as exc:  # OVITO reports corrupt files as RuntimeError
-            raise InputError(f"cannot analyse this dump: {exc}", source=path) from None
-        missing = [c for c in REQUIRED_COLUMNS if c not in data.particles]
-        if missing:
-            raise InputError(
-                f"missing column(s) {', '.join(missing)}",
-                source=path,
-                expected="id type x y z vx vy vz",
-            )
-        cell = np.asarray(data.cell[:3, :3])
-        if not np.allclose(cell, np.diag(np.diag(cell))):
-            raise InputError("the box is not orthogonal", source=path, expected="an orthogonal box")
-        ids = np.asarray(data.particles["Particle Identifier"])
-        order = np.argsort(ids)
-        step = int(data.attributes.get("Timestep", 0))
-        positions = np.asarray(data.particles["Position"])[order]
-        structure = np.asarray(data.particles["Structure Type"])[order]
-        orientation = np.asarray(data.particles["Orientation"])[order]
-        box = np.diag(cell).copy()
-        yield AtomFrame(
-            time_ps=step * 0.002,
-            ids=ids[order],
-            positions=positions,
-            structure=structure,
-            orientation=orientation,
-            grain=np.zeros(len(ids), dtype=np.int64),
-            vx=np.asarray(data.particles["Velocity"])[order, 0],
-            box=box,
+        except Exception as exc:  # OVITO reports unreadable files as RuntimeError
+            raise InputError(f"cannot read this dump: {exc}", source=path) from None
+        pipeline.modifiers.append(
+            ExpressionSelectionModifier(expression=f"ParticleType=={settings.counterbody_type}")
         )
+        pipeline.modifiers.append(DeleteSelectedModifier())
+        pipeline.modifiers.append(PolyhedralTemplateMatchingModifier(output_orientation=True))
+        n_frames = pipeline.source.num_frames if pipeline.source is not None else 1
+        for index in range(n_frames):
+            where = f"{path} (frame {index})"
+            try:
+                data = pipeline.compute(index)
+            except Exception as exc:
+                raise InputError(f"cannot analyse: {exc}", source=where) from None
+            yield _atom_frame(data, where, settings)
+
+
+def _atom_frame(data: Any, where: str, settings: TomographSettings) -> AtomFrame:
+    missing = [c for c in REQUIRED_COLUMNS if c not in data.particles]
+    if missing:
+        raise InputError(
+            f"missing column(s) {', '.join(missing)}",
+            source=where,
+            expected="id type x y z vx vy vz",
+        )
+    if data.particles.count == 0:
+        raise InputError("no substrate atoms in this frame", source=where)
+    cell = np.asarray(data.cell[:3, :3])
+    if not np.allclose(cell, np.diag(np.diag(cell))):
+        raise InputError("the box is not orthogonal", source=where, expected="an orthogonal box")
+    ids = np.asarray(data.particles["Particle Identifier"])
+    order = np.argsort(ids)
+    step = int(data.attributes.get("Timestep", 0))
+    return AtomFrame(
+        time_ps=step * settings.timestep_ps,
+        ids=ids[order],
+        positions=np.asarray(data.particles["Position"])[order],
+        structure=np.asarray(data.particles["Structure Type"])[order],
+        orientation=np.asarray(data.particles["Orientation"])[order],
+        grain=np.zeros(len(ids), dtype=np.int64),
+        vx=np.asarray(data.particles["Velocity"])[order, 0],
+        box=np.diag(cell).copy(),
+    )
+
+
+def unwrap_x(frames: list[AtomFrame]) -> None:
+    """Set ``x_unwrapped``: x continued across the periodic boundary by adding the
+    minimum-image step between consecutive frames (ids matched), so displacements since the
+    first frame may exceed half the box."""
+    previous: AtomFrame | None = None
+    for frame in frames:
+        frame.x_unwrapped = frame.positions[:, 0].copy()
+        if previous is not None and previous.x_unwrapped is not None:
+            _, here, there = np.intersect1d(frame.ids, previous.ids, return_indices=True)
+            step = frame.positions[here, 0] - previous.positions[there, 0]
+            step -= frame.box[0] * np.round(step / frame.box[0])
+            frame.x_unwrapped[here] = previous.x_unwrapped[there] + step
+        previous = frame
 
 
 def assign_grains(frame: AtomFrame, settings: TomographSettings) -> AtomFrame:
@@ -122,6 +148,8 @@ class Raster:
 
     @classmethod
     def for_frame(cls, frame: AtomFrame, pixel: float) -> Raster:
+        if len(frame.ids) == 0:
+            raise InputError("the frame has no atoms to rasterise", source="tomograph")
         z = frame.positions[:, 2]
         width = int(np.ceil(frame.box[0] / pixel))
         height = int(np.ceil((z.max() - z.min()) / pixel)) + 1
@@ -192,11 +220,12 @@ def advection_velocity(frame: AtomFrame, previous: AtomFrame | None) -> np.ndarr
 
 def tomograph(frame: AtomFrame, raster: Raster, previous: AtomFrame | None = None) -> Tomograph:
     """Rasterise one analysed frame onto ``raster`` (advection from ``previous``)."""
-    crystalline = frame.structure != 0
+    # cubic IPF colours mean something for FCC atoms only: PTM gives HCP/BCC orientations in
+    # their own template frames, so those atoms are coloured like disorder (black)
+    fcc = frame.structure == FCC
     colours = np.zeros((len(frame.ids), 3))
-    if crystalline.any():
-        directions = sample_direction_in_crystal(frame.orientation[crystalline])
-        colours[crystalline] = ipf_rgb(directions)
+    if fcc.any():
+        colours[fcc] = ipf_rgb(sample_direction_in_crystal(frame.orientation[fcc]))
     ipf, counts = raster.mean(frame.positions, colours)
     struct_rgb = np.array([STRUCTURE_RGB.get(int(s), (1, 1, 1)) for s in range(5)])
     structure, _ = raster.mean(frame.positions, struct_rgb[np.clip(frame.structure, 0, 4)])

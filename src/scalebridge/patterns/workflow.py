@@ -20,6 +20,7 @@ from scalebridge.patterns.tomograph import (
     analyse,
     assign_grains,
     tomograph,
+    unwrap_x,
 )
 
 METADATA_KEYS = ("ni_fraction", "pressure_gpa", "temperature_k", "velocity_m_s")
@@ -32,6 +33,7 @@ class TomographRun:
     pixel_angstrom: float = 2.0
     tile_px: int = 16
     frames_in_report: int = 3
+    timestep_ps: float = 0.002
 
 
 def ordered_dumps(paths: list[Path]) -> list[Path]:
@@ -73,12 +75,15 @@ def make_tomographs(
     from scalebridge.runs.folder import write_json_atomic
     from scalebridge.runs.report import Report
 
-    analysis = TomographSettings(pixel_angstrom=settings.pixel_angstrom)
+    analysis = TomographSettings(
+        pixel_angstrom=settings.pixel_angstrom, timestep_ps=settings.timestep_ps
+    )
     start = time.perf_counter()
     frames = list(analyse(dumps, analysis))
     ovito_seconds = time.perf_counter() - start
     start = time.perf_counter()
     frames = [assign_grains(f, analysis) for f in frames]
+    unwrap_x(frames)
     raster = Raster.for_frame(frames[0], settings.pixel_angstrom)
     images = [tomograph(f, raster, p) for f, p in zip(frames, [None, *frames[:-1]], strict=True)]
     tiles = cut_tiles(

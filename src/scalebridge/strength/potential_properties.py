@@ -37,8 +37,7 @@ def compute_for_potential(
     from scalebridge.atomistic.properties.engine import GROUPS, compute_indicators
 
     potential = resolve_potential(potential_name, pair_style)
-    factory = lammps_factory(potential, element)
-    potential.lammps_commands(element)  # clear error for an element the file lacks
+    factory = lammps_factory(potential, element)  # a clear error if the file lacks element
     return compute_indicators(factory, element, groups or GROUPS, potential=potential)
 
 
@@ -86,8 +85,11 @@ def properties_figure(report: IndicatorReport) -> Any:
     return fig
 
 
-def write_single(name: str, report: IndicatorReport, folder: Path) -> dict[str, Any]:
-    """Files of a one-potential run; returns its metrics."""
+def write_single(
+    name: str, report: IndicatorReport, folder: Path, *, shipped: bool = True
+) -> dict[str, Any]:
+    """Files of a one-potential run; returns its metrics. The OpenKIM comparison is made only
+    for the shipped files (a user's edited copy of the same name is another potential)."""
     from scalebridge.runs.figures import save_png
     from scalebridge.runs.folder import write_json_atomic
 
@@ -96,7 +98,7 @@ def write_single(name: str, report: IndicatorReport, folder: Path) -> dict[str, 
         {"group": list(report.seconds), "seconds": list(report.seconds.values())}
     )
     timings.to_csv(folder / "timings.csv", index=False)
-    check = comparison(name, report.element, report.values)
+    check = comparison(name, report.element, report.values) if shipped else pd.DataFrame()
     if not check.empty:
         check.to_csv(folder / "openkim_comparison.csv", index=False)
     save_png(properties_figure(report), folder / "properties.png")
@@ -126,11 +128,15 @@ def write_single(name: str, report: IndicatorReport, folder: Path) -> dict[str, 
     return metrics
 
 
-def pair_task(pair: tuple[str, str]) -> dict[str, Any]:
-    """One (potential, element) pair on a worker; failures are returned, not raised."""
-    name, element = pair
+def pair_task(pair: tuple[str, ...]) -> dict[str, Any]:
+    """One (potential, element[, "thermal"]) task on a worker; failures are returned, not
+    raised."""
+    from scalebridge.atomistic.properties.engine import GROUPS
+
+    name, element = pair[0], pair[1]
+    groups = (*GROUPS, "thermal") if "thermal" in pair[2:] else GROUPS
     try:
-        report = compute_for_potential(name, element)
+        report = compute_for_potential(name, element, groups=groups)
     except Exception as exc:  # a bad potential must not stop the campaign
         return {
             "potential": name,
@@ -155,9 +161,15 @@ def shipped_pairs() -> list[tuple[str, str]]:
 
 
 def all_shipped(
-    folder: Path, executor: Executor, checkpoint_dir: Path, pairs: list[tuple[str, str]]
+    folder: Path,
+    executor: Executor,
+    checkpoint_dir: Path,
+    pairs: list[tuple[str, str]],
+    *,
+    thermal: bool = False,
 ) -> dict[str, Any]:
-    """Properties of every pair (resumable): properties.csv, openkim_comparison.csv, report."""
+    """Properties of every pair (resumable: finished pairs are read back, failed ones are
+    tried again): properties.csv, openkim_comparison.csv, report."""
     from scalebridge.runs.folder import write_json_atomic
 
     checkpoint_dir.mkdir(parents=True, exist_ok=True)
@@ -170,9 +182,11 @@ def all_shipped(
 
     def keep(i: int, result: dict[str, Any]) -> None:
         results[todo[i]] = result
-        write_json_atomic(saved(todo[i]), result)
+        if "error" not in result:
+            write_json_atomic(saved(todo[i]), result)
 
-    executor.map(pair_task, todo, description="potentials", on_result=keep)
+    tasks = [(*p, "thermal") if thermal else p for p in todo]
+    executor.map(pair_task, tasks, description="potentials", on_result=keep)
     rows: list[dict[str, Any]] = []
     checks: list[pd.DataFrame] = []
     failures: list[dict[str, str]] = []

@@ -13,7 +13,9 @@ Campaign file (TOML)::
     pressure_gpa = [0.5, 2.0]
 
 Each run is a run folder ``<campaign>/runs/<name>`` written through a staging folder, so a
-killed campaign never leaves a half-written run; ``status.csv`` lists every run and its state.
+killed campaign never leaves a half-written run. A run counts as finished only when its
+recorded settings equal the requested ones (an edited campaign file reruns what changed); a
+failing run is recorded as failed and the others go on. ``status.csv`` lists every run.
 """
 
 from __future__ import annotations
@@ -68,18 +70,35 @@ def run_name(settings: SlidingSettings) -> str:
 
 
 def _run_task(task: tuple[dict[str, Any], str]) -> dict[str, Any]:
-    """One run on a worker, written through its own run folder."""
+    """One run on a worker, written through its own run folder; a failure is returned (and
+    the run left unfinished), so that the other runs go on."""
     from scalebridge.runs.folder import RunFolder
     from scalebridge.tribology.workflow import run_tribology
 
     values, out = task
     settings = SlidingSettings(**values)
     start = time.perf_counter()
-    with RunFolder(
-        Path(out), command="md tribology", settings=settings_to_dict(settings), overwrite=True
-    ) as run:
-        metrics = run_tribology(settings, run.path, progress=False)
+    try:
+        with RunFolder(
+            Path(out), command="md tribology", settings=settings_to_dict(settings), overwrite=True
+        ) as run:
+            metrics = run_tribology(settings, run.path, progress=False)
+    except Exception as exc:  # lost atoms, a killed LAMMPS: record and carry on
+        return {"error": f"{type(exc).__name__}: {exc}"}
     return {"seconds": time.perf_counter() - start, **metrics}
+
+
+def is_finished(folder: Path, settings: SlidingSettings) -> bool:
+    """A published run folder whose recorded settings are exactly these."""
+    import json
+
+    try:
+        record = json.loads((folder / "config.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return (folder / "metrics.json").exists() and record.get("settings") == settings_to_dict(
+        settings
+    )
 
 
 def run_campaign(runs: list[SlidingSettings], folder: Path, executor: Executor) -> pd.DataFrame:
@@ -89,16 +108,19 @@ def run_campaign(runs: list[SlidingSettings], folder: Path, executor: Executor) 
     if len(set(names)) != len(names):
         raise InputError("two runs of the matrix have the same settings", source="campaign")
     out = {n: folder / "runs" / n for n in names}
-    todo = [i for i, n in enumerate(names) if not (out[n] / "metrics.json").exists()]
+    todo = [i for i, n in enumerate(names) if not is_finished(out[n], runs[i])]
     results: dict[str, dict[str, Any]] = {}
 
     def status() -> pd.DataFrame:
         rows = []
         for settings, name in zip(runs, names, strict=True):
-            done = (out[name] / "metrics.json").exists()
-            row: dict[str, Any] = {"run": name, "state": "finished" if done else "pending"}
+            result = results.get(name, {})
+            state = "finished" if is_finished(out[name], settings) else "pending"
+            if "error" in result:
+                state = "failed"
+            row: dict[str, Any] = {"run": name, "state": state}
             row |= dataclasses.asdict(settings)
-            row |= {k: results.get(name, {}).get(k) for k in ("seconds", "friction_coefficient")}
+            row |= {k: result.get(k) for k in ("seconds", "friction_coefficient", "error")}
             rows.append(row)
         table = pd.DataFrame(rows)
         table.to_csv(folder / "status.csv", index=False)

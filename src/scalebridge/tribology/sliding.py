@@ -2,12 +2,15 @@
 
 Quasi-2D columnar polycrystal (grains from Voronoi seeds in x–z, <110> column axis along the
 thin periodic y; see ``atomistic.polycrystal``), random Cu/Ni alloy, Onat & Durukanoğlu's
-``CuNi.eam.alloy``. From the bottom: a fixed layer, a Langevin layer at T, the free substrate;
-above it a rigid Ni counterbody with a sinusoidal rough face, pressed with normal pressure P
-(z force shared equally by its atoms) and moved at velocity v along x (x and y forces zeroed).
+``CuNi.eam.alloy``, lattice constant expanded to T. From the bottom: a fixed layer, a
+Langevin layer at T, the free substrate; every mobile substrate atom is also thermostatted
+at T in y alone (perpendicular to sliding and load, so the flow in x–z is untouched). Above
+it a rigid Ni counterbody with four cos² asperities, pressed with normal pressure P (z force
+shared equally by its atoms, its rigid z motion damped) and moved at velocity v along x.
 Energy minimisation and a loaded equilibration come first. Dumps hold id, type, x, y, z,
-vx, vy, vz and per-atom potential energy; ``log.csv`` holds time, friction force, normal
-force and substrate temperature.
+vx, vy, vz and per-atom potential energy; ``log.csv`` holds time, friction force (the x
+force of the substrate on the counterbody), normal force and the substrate temperature
+from the y and z velocities (the x flow excluded).
 """
 
 from __future__ import annotations
@@ -31,7 +34,8 @@ SIZES = {
 }
 FIXED_A = 5.0
 THERMOSTAT_A = 15.0
-COUNTERBODY_DAMPING = 0.05  # eV·ps/Å², damps the counterbody's rigid z oscillation
+COUNTERBODY_DAMPING = 0.005  # eV·ps/Å² per atom, damps the counterbody's rigid z motion
+THERMAL_EXPANSION_PER_K = 1.5e-5  # linear, between Cu and Ni; sets a(T) of the substrate
 COUNTERBODY_A = 14.0
 ASPERITY_A = 6.0
 TIMESTEP_PS = 0.002
@@ -48,7 +52,7 @@ class SlidingSettings:
     duration_ps: float
     size: str = "small"
     seed: int = 1
-    equilibration_ps: float = 2.0
+    equilibration_ps: float = 4.0
     dump_every_ps: float = 1.0
     threads: int = 1
 
@@ -62,15 +66,17 @@ class SlidingSettings:
             ("size", self.size in SIZES, " or ".join(SIZES)),
             ("dump_every_ps", 0 < self.dump_every_ps <= self.duration_ps, "0 < x <= duration"),
             ("threads", self.threads >= 1, ">= 1"),
+            ("seed", self.seed >= 1, "a positive integer (LAMMPS seeds)"),
         ]
         for name, ok, expected in checks:
             if not ok:
                 raise InputError(f"{getattr(self, name)!r}", source=name, expected=expected)
 
 
-def lattice_constant_angstrom(ni_fraction: float) -> float:
-    """Vegard's law between Cu (3.615 Å) and Ni (3.52 Å) of the Onat potential."""
-    return 3.615 + (3.52 - 3.615) * ni_fraction
+def lattice_constant_angstrom(ni_fraction: float, temperature_k: float = 0.0) -> float:
+    """Vegard's law between Cu (3.615 Å) and Ni (3.52 Å) of the Onat potential at 0 K,
+    expanded linearly to ``temperature_k`` so the periodic box carries no thermal stress."""
+    return (3.615 + (3.52 - 3.615) * ni_fraction) * (1 + THERMAL_EXPANSION_PER_K * temperature_k)
 
 
 def _counterbody(lx: float, ly: float, z0: float, a: float) -> np.ndarray:
@@ -91,7 +97,7 @@ def write_data_file(settings: SlidingSettings, path: Path) -> dict[str, float]:
     from scalebridge.atomistic.polycrystal import build
 
     lx, ly, height, grains = SIZES[settings.size]
-    a = lattice_constant_angstrom(settings.ni_fraction)
+    a = lattice_constant_angstrom(settings.ni_fraction, settings.temperature_k)
     slab = build(
         (lx, ly, height),
         grains,
@@ -164,28 +170,34 @@ def sliding_commands(
         "group bath intersect bathall substrate",
         "group mobile subtract substrate fixed",
         "compute pe all pe/atom",
-        "compute tmob mobile temp",
+        "compute tmob mobile temp/partial 0 1 1",
+        "compute ty mobile temp/partial 0 1 0",
         f"timestep {TIMESTEP_PS}",
         "fix hold fixed setforce 0.0 0.0 0.0",
         "fix holdcb cb setforce 0.0 0.0 0.0",
         "min_style fire",
-        "minimize 0.0 1.0e-3 2000 4000",
+        "minimize 0.0 1.0e-3 500 1000",
         "unfix holdcb",
         "reset_timestep 0",
         f"velocity mobile create {2 * t} {settings.seed} mom yes rot no dist gaussian",
         "fix move mobile nve",
         f"fix bath bath langevin {t} {t} 0.05 {settings.seed + 1}",
-        f"fix damp cb viscous {COUNTERBODY_DAMPING}",
+        f"fix ythermo mobile temp/berendsen {t} {t} 0.2",
+        "fix_modify ythermo temp ty",
         "fix cbxy cb setforce 0.0 0.0 NULL",
-        f"fix cbz cb aveforce NULL NULL {-force_per_atom}",
+        f"variable fz equal {-force_per_atom}-{COUNTERBODY_DAMPING}*vcm(cb,z)",
+        "fix cbz cb aveforce NULL NULL v_fz",
         "fix cbmove cb nve",
         "velocity cb set 0.0 0.0 0.0",
+        "variable height equal xcm(cb,z)",
+        "thermo_style custom step c_tmob f_cbxy[1] f_cbz[3] v_height",
         "thermo 100",
         f"run {round(settings.equilibration_ps / TIMESTEP_PS)}",
         "reset_timestep 0",
         f"velocity cb set {v} 0.0 NULL",
         "variable time equal step*dt",
-        "fix log all ave/time 10 10 100 v_time c_tmob f_cbxy[1] f_cbz[3] "
+        "variable cbz equal xcm(cb,z)",
+        "fix log all ave/time 10 10 100 v_time c_tmob f_cbxy[1] f_cbz[3] v_cbz "
         f"file {folder / 'log.txt'}",
         f"dump frames all custom {dump_every} {folder / 'dumps'}/frame.*.dump "
         "id type x y z vx vy vz c_pe",
@@ -247,8 +259,11 @@ def run_sliding(
 
 
 def _log_to_csv(text: Path, csv: Path) -> None:
-    """LAMMPS ave/time output → time_ps, temperature_k, friction_ev_per_a, normal_ev_per_a."""
+    """LAMMPS ave/time output → time, temperature, friction, normal force, counterbody z."""
     rows = [ln.split() for ln in text.read_text().splitlines() if ln and not ln.startswith("#")]
     data = np.array(rows, dtype=float)
-    header = "step,time_ps,temperature_k,friction_force_ev_per_a,normal_force_ev_per_a"
+    header = (
+        "step,time_ps,temperature_k,friction_force_ev_per_a,normal_force_ev_per_a,"
+        "counterbody_z_angstrom"
+    )
     np.savetxt(csv, data, delimiter=",", header=header, comments="", fmt="%.6g")

@@ -102,6 +102,7 @@ def bulk_properties(factory: CalculatorFactory, element: str) -> GroupResult:
         result.values[f"lattice_constant_{structure}"] = a
         result.values[f"cohesive_energy_{structure}"] = e_atom - e
         result.curves[f"energy_{structure}"] = scan
+        result.curves[f"energy_per_atom_{structure}"] = e
         if structure == "diamond":
             continue
         c11, c12, c44 = cubic_elastic_constants(factory, element, structure, a)

@@ -105,10 +105,7 @@ def compute_indicators(
         bulk = bulk_properties(factory, element)
         _merge(report, bulk)
         a = bulk.values["lattice_constant_fcc"]
-        e_bulk = bulk.values["cohesive_energy_fcc"]
-        from scalebridge.atomistic.properties.bulk import isolated_atom_energy
-
-        e_bulk = isolated_atom_energy(factory, element) - e_bulk
+        e_bulk = bulk.curves["energy_per_atom_fcc"]
     else:
         a, e_bulk, scan, _ = equilibrium(factory, element, "fcc")
         report.values["lattice_constant_fcc"] = a

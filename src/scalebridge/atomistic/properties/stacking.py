@@ -106,6 +106,8 @@ def stacking_faults(factory: CalculatorFactory, element: str, a: float) -> Group
     result.curves["gsf"] = (np.concatenate([s, 1 + s[1:]]), np.concatenate([first, second[1:]]))
     if first[-1] < 0:
         result.flags.append("negative intrinsic stacking-fault energy: fcc is not the ground state")
+    if second[-1] < 0:
+        result.flags.append("negative extrinsic stacking-fault energy: fcc is not the ground state")
     if not fault.converged:
         result.flags.append("stacking fault: a relaxation did not converge")
     return result

@@ -9,6 +9,8 @@ only when asked for (about a minute for an EAM potential).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from scalebridge.atomistic.calculators import preload_mpi
@@ -48,6 +50,20 @@ def thermal_expansion(
         f"variable lat equal lx/{N_CELLS}",
         f"velocity all create {2 * (T0_K + OFFSETS_K[0])} {seed} mom yes rot yes dist gaussian",
     ]
+    try:
+        temps, lattice = _run(lmp, setup)
+    finally:
+        lmp.close()
+    slope, intercept = np.polyfit(temps, lattice, 1)
+    result = GroupResult()
+    result.values["thermal_expansion_coeff_fcc"] = float(slope / (intercept + slope * T0_K))
+    result.curves["thermal"] = (np.array(temps), np.array(lattice))
+    if slope <= 0:
+        result.flags.append("thermal expansion: lattice does not grow with temperature")
+    return result
+
+
+def _run(lmp: Any, setup: list[str]) -> tuple[list[float], list[float]]:
     for command in setup:
         lmp.command(command)
     n_equil = int(EQUILIBRATE_PS / TIMESTEP_PS)
@@ -65,11 +81,4 @@ def thermal_expansion(
         lattice.append(float(lmp.extract_fix("avg", 0, 0)))
         lmp.command("unfix avg")
         lmp.command("unfix md")
-    lmp.close()
-    slope, intercept = np.polyfit(temps, lattice, 1)
-    result = GroupResult()
-    result.values["thermal_expansion_coeff_fcc"] = float(slope / (intercept + slope * T0_K))
-    result.curves["thermal"] = (np.array(temps), np.array(lattice))
-    if slope <= 0:
-        result.flags.append("thermal expansion: lattice does not grow with temperature")
-    return result
+    return temps, lattice

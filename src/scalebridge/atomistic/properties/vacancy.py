@@ -50,7 +50,7 @@ def vacancy_formation(
     result.values["relaxed_formation_potential_energy_fcc"] = relaxed
     v_perfect = atoms.get_volume()
     box = FrechetCellFilter(atoms, hydrostatic_strain=True)
-    if not relax(box, fmax=FMAX_EV_PER_A):
+    if not relax(box, fmax=FMAX_EV_PER_A / 10):  # residual stress ≲ 1e-3 GPa
         result.flags.append("vacancy: volume relaxation did not converge")
     result.values["relaxation_volume_fcc"] = v_perfect - atoms.get_volume()
     if not 0 < relaxed < 5:
