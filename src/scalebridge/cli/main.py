@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "scalebridge.cli.tomograph",
     "scalebridge.cli.demo",
     "scalebridge.cli.stz",
+    "scalebridge.cli.calibrate",
 )
 
 

@@ -1,0 +1,290 @@
+"""``scalebridge calibrate``: calibrate the STZ model against MD (or the validation reference).
+
+The run folder holds ``config.json``, ``evaluations.csv`` (one row per forward solve: seed,
+iteration, slot, the four parameters, d, d_grassmann, d_stress, feasible, reason, seconds,
+method), ``metrics.json`` (``best`` {params, objective, n_evaluations}, ``n_evaluations``,
+``seeds``, ``uncertainty``, ``validation`` when validating), figures and ``report.html``.
+While it runs, ``evaluations.csv`` lives in the staging folder's ``checkpoints/``; rerunning
+the same command after an interruption resumes from it without repeating a solve.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from scalebridge.calibration.bounds import PUBLISHED_SPACE, ParameterSpace
+from scalebridge.calibration.evaluations import (
+    Evaluation,
+    EvaluationLog,
+    EvaluationTask,
+    evaluate_task,
+)
+from scalebridge.calibration.loop import CalibrationLoop, InProcessMapper, Mapper
+from scalebridge.calibration.optimizer import Optimizer
+from scalebridge.compute.executor import ExecutorSettings
+from scalebridge.continuum.parameters import VALIDATION_PARAMETERS
+from scalebridge.errors import InputError
+
+METHODS = ("paper", "bo")
+OBJECTIVES = ("robust", "paper")
+
+
+@dataclass(frozen=True)
+class CalibrationSettings:
+    """Settings of one calibration run (echoed into config.json; a resume must match them).
+
+    Attributes
+    ----------
+    method:
+        "paper" (published EGO) or "bo" (batch BoTorch).
+    budget:
+        Forward solves per seed, initial design included.
+    seed, seeds:
+        First seed and number of seeds (seeds seed, seed + 1, ...), each a full calibration.
+    batch:
+        Points per iteration (None: 1 for paper, 4 for bo).
+    initial:
+        Initial-design size (None: paper 350 when the budget is at least 400, else budget // 3;
+        bo 24, at most half the budget).
+    objective:
+        "robust" (default) or "paper" (published, exactly).
+    md_data:
+        Folder of coarse-grained MD (None: the shipped CuZr data).
+    validate:
+        Calibrate against the solver's own output at the published validation parameters
+        (with their l_chi and epsilon0 held fixed) instead of the MD.
+    stop_below:
+        Stop a seed once the best d is below this (None: 0.01, the published rule).
+    n_candidates, n_restarts:
+        Sobol candidates per EI maximisation and GP optimiser restarts (paper method).
+    acquisition_restarts, raw_samples:
+        L-BFGS-B starts and random samples that seed them per acquisition (bo method).
+    """
+
+    method: str = "bo"
+    budget: int = 300
+    seed: int = 0
+    seeds: int = 1
+    batch: int | None = None
+    initial: int | None = None
+    objective: str = "robust"
+    md_data: str | None = None
+    validate: bool = False
+    stop_below: float | None = None
+    n_candidates: int = 16384
+    n_restarts: int = 10
+    acquisition_restarts: int = 8
+    raw_samples: int = 256
+
+    def __post_init__(self) -> None:
+        def bad(field: str, value: object, expected: str) -> InputError:
+            return InputError(f"{value!r}", source="calibrate", field=field, expected=expected)
+
+        if self.method not in METHODS:
+            raise bad("method", self.method, " or ".join(METHODS))
+        if self.objective not in OBJECTIVES:
+            raise bad("objective", self.objective, " or ".join(OBJECTIVES))
+        if self.budget < 2:
+            raise bad("budget", self.budget, "at least 2 forward solves")
+        if self.seeds < 1:
+            raise bad("seeds", self.seeds, ">= 1")
+        if self.batch is not None and self.batch < 1:
+            raise bad("batch", self.batch, ">= 1")
+        if self.initial is not None and self.initial < 2:
+            raise bad("initial", self.initial, ">= 2")
+        if self.initial_size > self.budget:
+            raise InputError(
+                f"budget {self.budget} is smaller than the initial design "
+                f"({self.initial_size} points)",
+                source="calibrate",
+                field="budget",
+                expected=f"--budget >= {self.initial_size}, or a smaller --initial",
+            )
+
+    @property
+    def batch_size(self) -> int:
+        return self.batch if self.batch is not None else (1 if self.method == "paper" else 4)
+
+    @property
+    def initial_size(self) -> int:
+        if self.initial is not None:
+            return self.initial
+        if self.method == "paper":
+            return 350 if self.budget >= 400 else max(2, self.budget // 3)
+        return max(2, min(24, self.budget // 2))
+
+    @property
+    def stop_threshold(self) -> float:
+        if self.stop_below is not None:
+            return self.stop_below
+        return 0.01
+
+    @property
+    def space(self) -> ParameterSpace:
+        if not self.validate:
+            return PUBLISHED_SPACE
+        return ParameterSpace(
+            chi_len_angstrom=VALIDATION_PARAMETERS.chi_len_angstrom,
+            epsilon0=VALIDATION_PARAMETERS.epsilon0,
+        )
+
+
+def make_optimizer(settings: CalibrationSettings, seed: int) -> Optimizer:
+    """The optimiser of ``settings.method`` for one seed."""
+    dim = settings.space.dim
+    if settings.method == "paper":
+        from scalebridge.calibration.paper import PaperEGO, PaperSettings
+
+        return PaperEGO(
+            dim,
+            PaperSettings(
+                n_initial=settings.initial_size,
+                n_candidates=settings.n_candidates,
+                n_restarts=settings.n_restarts,
+                seed=seed,
+            ),
+        )
+    from scalebridge.calibration.bo import BatchBO, BOSettings
+
+    return BatchBO(
+        dim,
+        BOSettings(
+            n_initial=settings.initial_size,
+            num_restarts=settings.acquisition_restarts,
+            raw_samples=settings.raw_samples,
+            seed=seed,
+        ),
+    )
+
+
+def _task_factory(settings: CalibrationSettings) -> Callable[..., EvaluationTask]:
+    space = settings.space
+    md = None if settings.md_data is None else str(Path(settings.md_data).resolve())
+    reference = VALIDATION_PARAMETERS if settings.validate else None
+
+    def make(seed: int, iteration: int, slot: int, values: np.ndarray) -> EvaluationTask:
+        return EvaluationTask(
+            seed=seed,
+            iteration=iteration,
+            slot=slot,
+            values=tuple(float(v) for v in values),
+            parameters=space.parameters(values),
+            objective=settings.objective,
+            md_data=md,
+            reference=reference,
+            method=settings.method,
+        )
+
+    return make
+
+
+class ProgressObserver:
+    """Rich progress bar over all solves, showing the best objective so far."""
+
+    def __init__(self, total: int, done: int) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+        self.best = float("inf")
+        self.bar = Progress(
+            "{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()
+        )
+        self.task = self.bar.add_task("calibrating", total=total, completed=done)
+
+    def __call__(self, evaluation: Evaluation) -> None:
+        if evaluation.feasible:
+            self.best = min(self.best, evaluation.d)
+        self.bar.update(
+            self.task, advance=1, description=f"seed {evaluation.seed}, best d = {self.best:.4f}"
+        )
+
+
+def run_optimisation(
+    settings: CalibrationSettings,
+    log: EvaluationLog,
+    mapper: Mapper,
+    *,
+    evaluate: Callable[[EvaluationTask], Evaluation] = evaluate_task,
+    observers: tuple[Callable[[Evaluation], None], ...] = (),
+) -> dict[int, list[Evaluation]]:
+    """Run (or resume) every seed; returns each seed's evaluations in iteration order."""
+    make = _task_factory(settings)
+    out = {}
+    for seed in range(settings.seed, settings.seed + settings.seeds):
+        loop = CalibrationLoop(
+            make_optimizer(settings, seed),
+            settings.space,
+            log,
+            make,
+            evaluate,
+            seed=seed,
+            budget=settings.budget,
+            batch=settings.batch_size,
+            stop_below=settings.stop_threshold,
+        )
+        for observer in observers:
+            loop.attach(observer)
+        out[seed] = loop.run(mapper)
+    return out
+
+
+def run_calibration(
+    settings: CalibrationSettings,
+    out: str | Path,
+    *,
+    executor: ExecutorSettings | None = None,
+    overwrite: bool = False,
+    progress: bool = True,
+    evaluate: Callable[[EvaluationTask], Evaluation] = evaluate_task,
+    finish: bool = True,
+) -> dict[str, Any]:
+    """Calibrate and write the run folder ``out``; returns the metrics written.
+
+    ``executor`` None runs the solves in this process; ``evaluate`` replaces the forward
+    solve (tests use an analytic stand-in); ``finish=False`` skips the re-solve of the best
+    point and the figures (benchmarks, tests).
+    """
+    from contextlib import ExitStack
+
+    from scalebridge.calibration.summary import summarise, write_outputs
+    from scalebridge.continuum.md_data import load_md_data
+    from scalebridge.runs.folder import RunFolder
+    from scalebridge.runs.settings import settings_to_dict
+
+    if evaluate is evaluate_task:
+        load_md_data(settings.md_data)  # bad MD input stops here, before any worker starts
+    start = time.perf_counter()
+    with RunFolder(
+        out, command="calibrate", settings=settings_to_dict(settings), overwrite=overwrite
+    ) as run:
+        log = EvaluationLog(run.checkpoint_dir / "evaluations.csv")
+        resumed_rows = len(log.rows)
+        observers: list[Callable[[Evaluation], None]] = []
+        with ExitStack() as stack:
+            if progress:
+                bar = ProgressObserver(settings.budget * settings.seeds, resumed_rows)
+                stack.enter_context(bar.bar)
+                observers.append(bar)
+            mapper: Mapper
+            if executor is None:
+                mapper = InProcessMapper()
+            else:
+                from scalebridge.compute.executor import Executor
+
+                mapper = stack.enter_context(Executor(executor, progress=False))
+            per_seed = run_optimisation(
+                settings, log, mapper, evaluate=evaluate, observers=tuple(observers)
+            )
+        seconds = time.perf_counter() - start
+        shutil.copyfile(log.path, run.file("evaluations.csv"))
+        metrics = summarise(settings, per_seed, seconds=seconds, resumed_rows=resumed_rows)
+        if finish:
+            metrics = write_outputs(run, settings, per_seed, metrics)
+        run.write_json("metrics.json", metrics)
+    return metrics

@@ -1,0 +1,115 @@
+"""The Optimizer contract, run over both optimisers with the analytic stand-in."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import CENTRE, analytic_d, analytic_feasible
+from scalebridge.calibration.bo import BatchBO, BOSettings
+from scalebridge.calibration.paper import PaperEGO, PaperSettings, expected_improvement
+
+
+def _paper(seed: int = 0) -> PaperEGO:
+    return PaperEGO(4, PaperSettings(n_initial=20, n_candidates=2048, n_restarts=0, seed=seed))
+
+
+def _bo(seed: int = 0) -> BatchBO:
+    return BatchBO(4, BOSettings(n_initial=12, num_restarts=2, raw_samples=64, seed=seed))
+
+
+def _tell(opt, x: np.ndarray) -> None:  # type: ignore[no-untyped-def]
+    ok = np.array([analytic_feasible(u) for u in x])
+    d = np.array([analytic_d(u) if f else np.nan for u, f in zip(x, ok, strict=True)])
+    opt.tell(x, d, ok)
+
+
+@pytest.mark.parametrize("make,batch,iterations", [(_paper, 1, 12), (_bo, 3, 5)])
+def test_optimizer_contract_and_improvement(make, batch, iterations) -> None:  # type: ignore[no-untyped-def]
+    opt = make()
+    x0 = opt.initial_design()
+    assert np.array_equal(x0, make().initial_design())  # deterministic in the seed
+    _tell(opt, x0)
+    initial_best = opt.history.best
+    for it in range(1, iterations + 1):
+        x = opt.ask(batch, it)
+        assert x.shape == (batch, 4)
+        assert ((x >= 0) & (x <= 1)).all()
+        _tell(opt, x)
+    assert opt.history.best < initial_best
+    assert opt.history.best < 0.05 + 0.05  # within ~0.22 of the centre in the unit cube
+
+
+@pytest.mark.parametrize("make", [_paper, _bo])
+def test_ask_is_deterministic_given_data_seed_and_iteration(make) -> None:  # type: ignore[no-untyped-def]
+    a, b = make(), make()
+    for opt in (a, b):
+        _tell(opt, opt.initial_design())
+    assert np.allclose(a.ask(2, 1), b.ask(2, 1))
+
+
+def test_expected_improvement_known_values() -> None:
+    # sd -> 0: EI = max(best - mu, 0); mu = best: EI = sd / sqrt(2 pi)
+    ei = expected_improvement(np.array([0.5, 1.5, 1.0]), np.array([0.0, 0.0, 2.0]), 1.0)
+    assert ei == pytest.approx([0.5, 0.0, 2.0 / np.sqrt(2 * np.pi)], abs=1e-9)
+
+
+def test_paper_ei_is_zero_near_infeasible_points() -> None:
+    opt = _paper()
+    x0 = opt.initial_design()
+    _tell(opt, x0)
+    bad = np.array([[0.5, 0.95, 0.5, 0.5]])
+    opt.tell(bad, np.array([np.nan]), np.array([False]))
+    rng = np.random.default_rng(0)
+    near = bad + 0.02 * rng.uniform(-1, 1, size=(50, 4)) / 2
+    far = np.tile(CENTRE, (5, 1)) + 0.01 * rng.uniform(-1, 1, size=(5, 4))
+    ei = opt.acquisition(np.vstack([near, far]), iteration=1)
+    assert (ei[:50] == 0.0).all()
+    assert (ei[50:] > 0.0).all()
+
+
+def test_paper_fits_a_local_gp_on_the_nearest_neighbours_after_the_first_iteration() -> None:
+    opt = PaperEGO(4, PaperSettings(n_initial=300, n_neighbours=200, n_restarts=0))
+    x = opt.initial_design()
+    _tell(opt, x)
+    n_ok = int(opt.history.feasible.sum())
+    assert opt.training_set(1)[0].shape[0] == n_ok  # first iteration: global
+    x_local, _ = opt.training_set(2)
+    assert x_local.shape[0] == 200
+    newest = opt.history.x[-1]
+    radius = np.linalg.norm(x_local - newest, axis=1).max()
+    ok = opt.history.feasible
+    outside = np.linalg.norm(opt.history.x[ok] - newest, axis=1)
+    assert np.sum(outside <= radius) == 200
+
+
+def test_bo_models_infeasibility_and_avoids_the_infeasible_corner() -> None:
+    opt = _bo(seed=1)
+    _tell(opt, opt.initial_design())
+    bad = np.random.default_rng(5).uniform(size=(15, 4))
+    bad[:, 1] = 0.86 + 0.14 * bad[:, 1]
+    _tell(opt, bad)  # the whole band u0 > 0.85 is infeasible, and told as such
+    assert (~opt.history.feasible).sum() >= 15
+    asked = np.vstack([opt.ask(3, it) for it in (1, 2)])
+    assert (asked[:, 1] < 0.85).sum() >= 5  # the band is 15 % of the box
+    import torch
+
+    _, _, feasibility, _ = opt._models()
+    band = torch.tensor(bad[:5], dtype=torch.double)
+    assert (feasibility.posterior(band).mean.detach().numpy() > 0.5).all()
+
+
+def test_bo_trust_region_grows_on_success_and_shrinks_on_failure() -> None:
+    opt = BatchBO(4, BOSettings(n_initial=4, success_tolerance=2, failure_tolerance=2))
+    x = np.full((2, 4), 0.5)
+    opt.tell(x, np.array([1.0, 2.0]), np.array([True, True]))
+    assert opt.trust_length() == pytest.approx(0.8)
+    for d in (0.9, 0.8):  # two improving batches: doubles
+        opt.tell(x, np.array([d, 5.0]), np.array([True, True]))
+    assert opt.trust_length() == pytest.approx(1.6)
+    for _ in range(4):  # four batches without improvement: halves twice
+        opt.tell(x, np.array([0.8, np.nan]), np.array([True, False]))
+    assert opt.trust_length() == pytest.approx(0.4)
+    region = opt._trust_region(objective=None)
+    assert np.all(region[0] <= 0.5) and np.all(region[1] >= 0.5)
+    assert np.all(region[1] - region[0] <= 0.4 * 4 + 1e-12)
