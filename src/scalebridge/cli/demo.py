@@ -5,6 +5,7 @@
    and its predicted large-scale strength with interval.
 3. STZ: one forward solve of the continuum model at the published validation parameters,
    beside the coarse-grained MD of the CuZr glass.
+4. patterns: the embedded tile dataset of sliding CuNi, example tiles per pattern.
 """
 
 from __future__ import annotations
@@ -96,6 +97,22 @@ def run_demo(args: argparse.Namespace) -> int:
         )
         report.figure(run.path / "stz" / "stress_strain.png", caption="Stress–strain, MD and STZ")
         report.figure(run.path / "stz" / "strain_snapshots.png", caption="Shear-strain fields")
+
+        from scalebridge.patterns.dataset import load_dataset
+        from scalebridge.patterns.figures import tile_gallery
+        from scalebridge.runs.figures import save_png
+
+        tiles = load_dataset("embedded")
+        save_png(tile_gallery(tiles), run.path / "patterns_tiles.png")
+        counts = tiles.table["label"].value_counts()
+        report.heading("patterns — tomographs of sliding CuNi (Ehrich, May, Eder 2025)")
+        report.paragraph(
+            f"The embedded dataset: {len(tiles.table)} labelled tiles from "
+            f"{len(tiles.info['runs'])} sliding runs of our own (Cu, CuNi25, Ni; 0.5 and 3 GPa). "
+            + ", ".join(f"{label}: {n}" for label, n in counts.items())
+            + ". Learning and mechanism maps come with issue 7."
+        )
+        report.figure(run.path / "patterns_tiles.png", caption="Example tiles per pattern")
         report.write(run.path / "report.html")
     print(f"demo report: {args.out / 'report.html'}")
     return 0

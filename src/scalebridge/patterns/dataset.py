@@ -46,9 +46,20 @@ class TileDataset:
         tmp.replace(path)
 
 
-def load_dataset(path: Path) -> TileDataset:
-    """Read and check a dataset file (version, shapes, labels)."""
-    path = Path(path)
+EMBEDDED = "embedded"
+
+
+def embedded_path() -> Path:
+    """The tile dataset shipped in the package (built from campaigns/patterns_pilot.toml)."""
+    from importlib import resources
+
+    return Path(str(resources.files("scalebridge") / "data" / "patterns" / "tiles_pilot.npz"))
+
+
+def load_dataset(path: Path | str) -> TileDataset:
+    """Read and check a dataset file (version, shapes, labels); ``"embedded"`` is the one
+    shipped in the package."""
+    path = embedded_path() if str(path) == EMBEDDED else Path(path)
     if not path.is_file():
         raise InputError("file not found", source=path, expected="a tile dataset (.npz)")
     try:
