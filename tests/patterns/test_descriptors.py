@@ -67,8 +67,9 @@ def test_label_rules_in_their_order():
     assert rules.label(base) == "no significant change"
     assert rules.label(base | {"hcp_fraction_change": 0.08}) == "twinning"
     assert rules.label(base | {"grain_count_ratio": 2.0, "hcp_fraction_change": 0.08}) == (
-        "grain refinement"
+        "twinning"
     )
+    assert rules.label(base | {"grain_count_ratio": 2.0}) == "grain refinement"
     assert rules.label(base | {"grain_count_ratio": 0.5}) == "grain coarsening"
     sheared = base | {"advection_angstrom": 10.0, "rotation_deg": 20.0, "grain_count_ratio": 2}
     assert rules.label(sheared) == "shear layer"

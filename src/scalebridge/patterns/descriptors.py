@@ -10,9 +10,10 @@ For a region (tile) at time t, relative to the same region at t = 0:
 * ``advection_angstrom`` — mean x displacement of those atoms since t = 0 (unwrapped).
 
 Rules, first match wins (thresholds are settings, echoed with every dataset):
-shear layer if advection ≥ 4 Å and rotation ≥ 8°; grain refinement if the grain count
-ratio ≥ 1.5; grain coarsening if ≤ 0.67; twinning if the HCP fraction rose by ≥ 0.05;
-otherwise no significant change.
+shear layer if advection ≥ 4 Å and rotation ≥ 8°; twinning if the HCP fraction rose by
+≥ 0.05 (new twins also split grains, so this comes before the grain rules); grain
+refinement if the grain count ratio ≥ 1.5; grain coarsening if ≤ 0.67; otherwise no
+significant change.
 """
 
 from __future__ import annotations
@@ -49,12 +50,12 @@ class LabelRules:
             and d["rotation_deg"] >= self.shear_rotation_deg
         ):
             return "shear layer"
+        if d["hcp_fraction_change"] >= self.twinning_hcp_change:
+            return "twinning"
         if d["grain_count_ratio"] >= self.refinement_ratio:
             return "grain refinement"
         if d["grain_count_ratio"] <= self.coarsening_ratio:
             return "grain coarsening"
-        if d["hcp_fraction_change"] >= self.twinning_hcp_change:
-            return "twinning"
         return "no significant change"
 
 

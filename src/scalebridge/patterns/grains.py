@@ -5,8 +5,9 @@ OVITO's GrainSegmentationModifier splits or drops whole grains of these samples 
 found here from OVITO's PTM orientations: FCC atoms within the nearest-neighbour distance and
 misoriented by less than ``max_misorientation_deg`` are connected; clusters that lie within
 ``bridge_angstrom`` of each other are merged when they have the same orientation (the two
-sides of a stacking fault) or are Σ3 twins of each other (misorientation 60° ± 5°), so that
-twinning shows in the HCP fraction, not as new grains.
+sides of a stacking fault). Twins are not merged: in these <110>-columnar samples a rotation
+of 70.5° about the column axis is itself a Σ3 relation, so a misorientation test would fuse
+ordinary neighbouring grains; the label rules look at twinning (HCP fraction) first.
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ def segment_grains(
         angle = misorientation_deg(
             quats[first[cluster_pairs[:, 0]]], quats[first[cluster_pairs[:, 1]]]
         )
-        same = (angle < max_misorientation_deg) | (np.abs(angle - TWIN_DEG) < TWIN_TOLERANCE_DEG)
+        same = angle < max_misorientation_deg
         merged = components(cluster_pairs[same], label.max() + 1)
         label = merged[label]
     ids, counts = np.unique(label, return_counts=True)
