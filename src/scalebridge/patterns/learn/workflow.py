@@ -42,6 +42,35 @@ def ssim_global(a: np.ndarray, b: np.ndarray) -> float:
     return float(ssim.mean())
 
 
+def _train(
+    model: Any,
+    step_loss: Any,
+    val_score: Any,
+    n_train: int,
+    epochs: int,
+    settings: LearnSettings,
+    checkpoint: Path | None,
+    observers: list[Any] | None,
+) -> Trainer:
+    """Train ``model`` with the shared settings and observers; leave it in eval mode."""
+    trainer = Trainer(
+        model,
+        step_loss=step_loss,
+        val_score=val_score,
+        n_train=n_train,
+        epochs=epochs,
+        batch=settings.batch,
+        lr=settings.lr,
+        patience=settings.patience,
+        seed=settings.seed,
+    )
+    for observer in observers or []:
+        trainer.attach(observer)
+    trainer.run(checkpoint)
+    model.eval()
+    return trainer
+
+
 def fit_autoencoder(
     arrays: Arrays,
     train: np.ndarray,
@@ -60,21 +89,16 @@ def fit_autoencoder(
     model = build_autoencoder(images.shape[-1], settings.latent)
     x_train, x_val = images[train], images[val]
     mse = torch.nn.functional.mse_loss
-    trainer = Trainer(
+    trainer = _train(
         model,
-        step_loss=lambda m, idx: mse(m(x_train[idx]), x_train[idx]),
-        val_score=lambda m: float(mse(m(x_val), x_val)),
-        n_train=len(train),
-        epochs=settings.autoencoder_epochs,
-        batch=settings.batch,
-        lr=settings.lr,
-        patience=settings.patience,
-        seed=settings.seed,
+        lambda m, idx: mse(m(x_train[idx]), x_train[idx]),
+        lambda m: float(mse(m(x_val), x_val)),
+        len(train),
+        settings.autoencoder_epochs,
+        settings,
+        checkpoint,
+        observers,
     )
-    for observer in observers or []:
-        trainer.attach(observer)
-    trainer.run(checkpoint)
-    model.eval()
     with torch.no_grad():
         recon = model(x_val).numpy()
     return model, {
@@ -110,21 +134,16 @@ def fit_classifier(
     weights = np.where(counts > 0, counts.sum() / np.maximum(counts, 1) / len(PATTERNS), 0.0)
     ce = torch.nn.CrossEntropyLoss(weight=torch.tensor(weights, dtype=torch.float32))
     tr, va = torch.from_numpy(train), torch.from_numpy(val)
-    trainer = Trainer(
+    _train(
         model,
-        step_loss=lambda m, idx: ce(m(images[tr[idx]], meta[tr[idx]]), labels[tr[idx]]),
-        val_score=lambda m: float(ce(m(images[va], meta[va]), labels[va])),
-        n_train=len(train),
-        epochs=settings.classifier_epochs,
-        batch=settings.batch,
-        lr=settings.lr,
-        patience=settings.patience,
-        seed=settings.seed,
+        lambda m, idx: ce(m(images[tr[idx]], meta[tr[idx]]), labels[tr[idx]]),
+        lambda m: float(ce(m(images[va], meta[va]), labels[va])),
+        len(train),
+        settings.classifier_epochs,
+        settings,
+        checkpoint,
+        observers,
     )
-    for observer in observers or []:
-        trainer.attach(observer)
-    trainer.run(checkpoint)
-    model.eval()
     return model
 
 
