@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "scalebridge.cli.demo",
     "scalebridge.cli.stz",
     "scalebridge.cli.calibrate",
+    "scalebridge.cli.coarse_grain",
 )
 
 
