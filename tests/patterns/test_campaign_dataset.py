@@ -92,6 +92,8 @@ def _dataset(n: int = 5, tile: int = 8) -> TileDataset:
         ipf=rng.integers(0, 255, (n, tile, tile, 3), dtype=np.uint8),
         structure=rng.integers(0, 255, (n, tile, tile, 3), dtype=np.uint8),
         advection=rng.normal(size=(n, tile, tile)).astype(np.float16),
+        displacement=rng.normal(size=(n, tile, tile)).astype(np.float16),
+        rotation=rng.uniform(0, 40, size=(n, tile, tile)).astype(np.float16),
         table=table,
         info={"tile_px": tile, "pixel_angstrom": 2.0},
     )
@@ -103,6 +105,7 @@ def test_dataset_round_trip_and_checks(tmp_path):
     original.save(path)
     back = load_dataset(path)
     np.testing.assert_array_equal(back.ipf, original.ipf)
+    np.testing.assert_array_equal(back.rotation, original.rotation)
     pd.testing.assert_frame_equal(back.table, original.table, check_dtype=False)
     bad = _dataset()
     bad.table.loc[0, "label"] = "melting"
@@ -117,3 +120,7 @@ def test_dataset_round_trip_and_checks(tmp_path):
     np.savez(tmp_path / "other.npz", info=np.array('{"format": "something/2"}'))
     with pytest.raises(InputError, match="format"):
         load_dataset(tmp_path / "other.npz")
+    version_1 = '{"format": "scalebridge-patterns-tiles/1"}'
+    np.savez(tmp_path / "v1.npz", info=np.array(version_1))
+    with pytest.raises(InputError, match="rebuild it with"):
+        load_dataset(tmp_path / "v1.npz")

@@ -59,19 +59,19 @@ def test_sample_normal_of_a_rotated_crystal():
 def test_label_rules_in_their_order():
     rules = LabelRules()
     base = {
-        "grain_count_ratio": 1.0,
+        "grain_size_ratio": 1.0,
         "hcp_fraction_change": 0.0,
         "rotation_deg": 0.0,
         "advection_angstrom": 0.0,
     }
     assert rules.label(base) == "no significant change"
     assert rules.label(base | {"hcp_fraction_change": 0.08}) == "twinning"
-    assert rules.label(base | {"grain_count_ratio": 2.0, "hcp_fraction_change": 0.08}) == (
+    assert rules.label(base | {"grain_size_ratio": 0.5, "hcp_fraction_change": 0.08}) == (
         "twinning"
     )
-    assert rules.label(base | {"grain_count_ratio": 2.0}) == "grain refinement"
-    assert rules.label(base | {"grain_count_ratio": 0.5}) == "grain coarsening"
-    sheared = base | {"advection_angstrom": 10.0, "rotation_deg": 20.0, "grain_count_ratio": 2}
+    assert rules.label(base | {"grain_size_ratio": 0.5}) == "grain refinement"
+    assert rules.label(base | {"grain_size_ratio": 2.0}) == "grain coarsening"
+    sheared = base | {"advection_angstrom": 10.0, "rotation_deg": 20.0, "grain_size_ratio": 0.5}
     assert rules.label(sheared) == "shear layer"
     assert set(PATTERNS) == {
         "no significant change",

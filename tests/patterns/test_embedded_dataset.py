@@ -19,6 +19,7 @@ def test_embedded_dataset_covers_every_pattern_and_composition():
     assert data.ipf.reshape(-1, 3).max(axis=1).mean() > 100
     # every label can be audited from its descriptors
     assert {
+        "grain_size_ratio",
         "grain_count_ratio",
         "hcp_fraction_change",
         "rotation_deg",

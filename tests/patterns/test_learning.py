@@ -3,55 +3,56 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
-from scalebridge.patterns.dataset import TileDataset
+from scalebridge.errors import InputError
 from scalebridge.patterns.descriptors import PATTERNS
-from scalebridge.patterns.learn.data import random_split, spatial_split, to_arrays
-from scalebridge.patterns.learn.workflow import LearnSettings, fit_autoencoder, ssim_global
+from scalebridge.patterns.learn.data import (
+    Normaliser,
+    random_split,
+    spatial_split,
+    start_rows,
+    to_arrays,
+)
+from scalebridge.patterns.learn.workflow import (
+    LearnSettings,
+    evaluate_split,
+    fit_autoencoder,
+    ssim_global,
+)
 
 
-def synthetic(n: int = 200, tile: int = 8, seed: int = 0) -> TileDataset:
-    """Class k = a tile of colour k (with noise); metadata random."""
-    rng = np.random.default_rng(seed)
-    labels = rng.integers(0, 3, n)
-    colours = np.array([[255, 0, 0], [0, 255, 0], [0, 0, 255]])
-    ipf = np.clip(colours[labels][:, None, None, :] + rng.normal(0, 20, (n, tile, tile, 3)), 0, 255)
-    table = pd.DataFrame(
-        {
-            "run": rng.choice(["a", "b"], n),
-            "ni_fraction": rng.choice([0.0, 0.25, 1.0], n),
-            "pressure_gpa": rng.choice([0.5, 3.0], n),
-            "temperature_k": 300.0,
-            "time_ps": rng.uniform(0, 10, n),
-            "x_angstrom": rng.uniform(0, 160, n),
-            "depth_angstrom": rng.uniform(0, 80, n),
-            "label": [PATTERNS[k] for k in labels],
-        }
-    )
-    return TileDataset(
-        ipf=ipf.astype(np.uint8),
-        structure=np.zeros((n, tile, tile, 3), np.uint8),
-        advection=np.zeros((n, tile, tile), np.float16),
-        table=table,
-        info={"tile_px": tile, "pixel_angstrom": 2.0},
-    )
-
-
-def test_splits():
+def test_splits_and_start_pairs(synthetic):
     data = synthetic()
-    arrays = to_arrays(data)
-    train, val = random_split(arrays.labels, 0.25, seed=1)
-    assert len(np.intersect1d(train, val)) == 0 and len(train) + len(val) == 200
+    labels = np.array([PATTERNS.index(x) for x in data.table["label"]])
+    train, val = random_split(labels, 0.25, seed=1)
+    assert len(np.intersect1d(train, val)) == 0 and len(train) + len(val) == len(labels)
     train, held = spatial_split(data.table, 0.25)
     x = data.table["x_angstrom"].to_numpy()
     for run in ("a", "b"):
-        mine = data.table["run"].to_numpy() == run
-        assert (
-            x[np.intersect1d(held, np.flatnonzero(mine))].min()
-            > x[np.intersect1d(train, np.flatnonzero(mine))].max()
-        )
+        mine = np.flatnonzero(data.table["run"].to_numpy() == run)
+        assert x[np.intersect1d(held, mine)].min() > x[np.intersect1d(train, mine)].max()
+    pairs = start_rows(data.table)
+    first = data.table.iloc[pairs]
+    assert (first["time_ps"] == 0).all()
+    assert (first["x_angstrom"].to_numpy() == x).all()
+    assert (first["run"].to_numpy() == data.table["run"].to_numpy()).all()
+
+
+def test_a_tile_without_its_start_is_refused(synthetic):
+    data = synthetic()
+    data.table = data.table.drop(index=0).reset_index(drop=True)  # one tile at t = 0 lost
+    with pytest.raises(InputError, match="same place in the run's first frame"):
+        start_rows(data.table)
+
+
+def test_normaliser_uses_training_tiles_only(synthetic):
+    data = synthetic()
+    rows = np.arange(10)
+    norm = Normaliser.fit(data, rows)
+    arrays = to_arrays(data, norm)
+    assert abs(arrays.now[rows, 0].mean()) < 1e-5  # standardised on those rows
+    assert Normaliser.from_dict(norm.to_dict()) == norm
 
 
 def test_ssim_of_identical_images_is_one():
@@ -61,27 +62,39 @@ def test_ssim_of_identical_images_is_one():
     assert ssim_global(a, rng.random((4, 3, 8, 8))) < 0.5
 
 
-@pytest.mark.slow
-def test_autoencoder_learns_and_is_deterministic(tmp_path):
-    arrays = to_arrays(synthetic())
-    train, val = random_split(arrays.labels, 0.25, seed=0)
-    settings = LearnSettings(autoencoder_epochs=25, seed=3, lr=5e-3)
-    _, first = fit_autoencoder(arrays, train, val, settings)
-    _, again = fit_autoencoder(arrays, train, val, settings)
-    assert first == again  # same seed, same numbers
-    baseline = float(np.mean((arrays.images[val] - arrays.images[train].mean(0)) ** 2))
-    assert first["mse"] < 0.5 * baseline  # better than predicting the mean tile
+def test_settings_are_checked():
+    with pytest.raises(InputError, match="val_fraction"):
+        LearnSettings(val_fraction=0.9)
+    with pytest.raises(InputError, match="ensemble"):
+        LearnSettings(ensemble=0)
+
+
+FAST = LearnSettings(autoencoder_epochs=15, classifier_epochs=40, ensemble=2, patience=100)
 
 
 @pytest.mark.slow
-def test_interrupted_training_resumes_to_the_same_result(tmp_path):
-    arrays = to_arrays(synthetic())
-    train, val = random_split(arrays.labels, 0.25, seed=0)
+def test_classifier_learns_and_is_deterministic(synthetic):
+    data = synthetic()
+    first = evaluate_split(data, "random", FAST)
+    again = evaluate_split(data, "random", FAST)
+    assert first.scores == again.scores  # same seed, same numbers
+    np.testing.assert_array_equal(first.proba, again.proba)
+    assert first.scores["accuracy"] >= 0.95  # colours decide the class
+    assert first.scores["accuracy"] > first.scores["baselines"]["majority"]
+    assert first.scores["baselines"]["latent_only"] >= 0.9  # the latent keeps the colour
+
+
+@pytest.mark.slow
+def test_interrupted_training_resumes_to_the_same_result(tmp_path, synthetic):
+    data = synthetic()
+    norm = Normaliser.fit(data, np.arange(len(data.table)))
+    arrays = to_arrays(data, norm)
+    labels = arrays.labels
+    train, val = random_split(labels, 0.25, seed=0)
     full = LearnSettings(autoencoder_epochs=6, seed=5, patience=100)
-    _, uninterrupted = fit_autoencoder(arrays, train, val, full)
+    _, uninterrupted = fit_autoencoder(arrays, norm, train, val, full)
     checkpoint = tmp_path / "ae.ckpt"
-    fit_autoencoder(
-        arrays, train, val, LearnSettings(autoencoder_epochs=3, seed=5, patience=100), checkpoint
-    )
-    _, resumed = fit_autoencoder(arrays, train, val, full, checkpoint)
+    short = LearnSettings(autoencoder_epochs=3, seed=5, patience=100)
+    fit_autoencoder(arrays, norm, train, val, short, checkpoint)
+    _, resumed = fit_autoencoder(arrays, norm, train, val, full, checkpoint)
     assert resumed["mse"] == pytest.approx(uninterrupted["mse"], rel=1e-6)

@@ -11,6 +11,7 @@ from scalebridge.atomistic.polycrystal import build
 from scalebridge.errors import InputError
 from scalebridge.patterns.colour import ipf_rgb
 from scalebridge.patterns.tomograph import (
+    AtomFrame,
     Raster,
     TomographSettings,
     analyse,
@@ -118,3 +119,46 @@ def test_bad_dumps_name_the_file(crystal, tmp_path):
     write_dump(tilted, crystal.positions_angstrom, crystal.types, crystal.box_angstrom, tilt=5.0)
     with pytest.raises(InputError, match="orthogonal"):
         list(analyse([tilted], TomographSettings()))
+
+
+def _frame(positions, orientation, time_ps, box):
+    n = len(positions)
+    return AtomFrame(
+        time_ps=time_ps,
+        ids=np.arange(1, n + 1),
+        positions=positions,
+        structure=np.full(n, 1),  # FCC
+        orientation=orientation,
+        grain=np.ones(n, dtype=np.int64),
+        vx=np.zeros(n),
+        box=box,
+    )
+
+
+def _about_axis(axis, degrees, n):
+    a = np.asarray(axis, float) / np.linalg.norm(axis)
+    half = np.radians(degrees) / 2
+    return np.tile(np.r_[a * np.sin(half), np.cos(half)], (n, 1))
+
+
+def test_displacement_and_rotation_maps_since_the_start():
+    rng = np.random.default_rng(0)
+    box = np.array([40.0, 4.0, 20.0])
+    start_xyz = rng.uniform((0, 0, 0), box, (4000, 3))
+    left = start_xyz[:, 0] < 20
+    start = _frame(start_xyz, _about_axis([0, 0, 1], 0, 4000), 0.0, box)
+    turned = np.where(
+        left[:, None], _about_axis([0, 0, 1], 20, 4000), _about_axis([1, 1, 1], 60, 4000)
+    )
+    now = _frame(start_xyz + np.array([3.0, 0, 0]), turned, 10.0, box)  # shifted by 3 Å
+    now.positions[:, 0] %= box[0]
+    image = tomograph(now, Raster.for_frame(now, 2.0), start=start)
+    inside = image.material
+    assert np.allclose(image.displacement[inside], 3.0, atol=1e-9)
+    # columns whose atoms came from the left half turned by 20°; the right half twinned (60°
+    # about <111>), which is not a lattice rotation
+    assert np.allclose(image.rotation[3:-3, 4:9], 20.0, atol=1e-6)
+    assert np.allclose(image.rotation[3:-3, 14:19], 0.0, atol=1e-6)
+    # without a start frame the maps are zero
+    alone = tomograph(now, Raster.for_frame(now, 2.0))
+    assert not alone.displacement.any() and not alone.rotation.any()

@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "scalebridge.cli.potentials",
     "scalebridge.cli.md",
     "scalebridge.cli.tomograph",
+    "scalebridge.cli.patterns",
     "scalebridge.cli.demo",
     "scalebridge.cli.stz",
     "scalebridge.cli.calibrate",

@@ -18,31 +18,6 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--tile-px", type=int, default=16)
     add_run_options(parser)
     parser.set_defaults(handler=run)
-    register_dataset(subparsers)
-
-
-def register_dataset(subparsers: Any) -> None:
-    parser = subparsers.add_parser("patterns", help="deformation-pattern datasets")
-    commands = parser.add_subparsers(dest="patterns_command", metavar="COMMAND", required=True)
-    dataset = commands.add_parser("dataset", help="tile datasets")
-    steps = dataset.add_subparsers(dest="dataset_command", metavar="COMMAND", required=True)
-    build = steps.add_parser("build", help="tiles of every finished run of a campaign")
-    build.add_argument("campaign", type=Path, help="folder written by `md campaign`")
-    build.add_argument("--out", type=Path, required=True, help="dataset file (.npz)")
-    build.add_argument("--tile-px", type=int, default=16)
-    build.add_argument("--pixel-angstrom", type=float, default=2.0)
-    build.set_defaults(handler=run_build)
-
-
-def run_build(args: argparse.Namespace) -> int:
-    from scalebridge.patterns.dataset import build_dataset
-
-    dataset = build_dataset(
-        args.campaign, args.out, tile_px=args.tile_px, pixel_angstrom=args.pixel_angstrom
-    )
-    counts = dataset.table["label"].value_counts().to_dict()
-    print(f"{len(dataset.table)} tiles from {len(dataset.info['runs'])} runs: {counts}")
-    return 0
 
 
 def run(args: argparse.Namespace) -> int:

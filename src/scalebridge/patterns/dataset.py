@@ -1,8 +1,10 @@
 """The tile dataset: images (uint8), metadata, descriptors and labels in one versioned file.
 
 ``.npz`` with arrays ``ipf`` and ``structure`` (N x T x T x 3, uint8), ``advection``
-(N x T x T, float16, Å/ps), one array per table column (``meta__<name>``), and ``info`` (a
-JSON string: format version, pixel size, tile size, label rules, label names).
+(N x T x T, float16, Å/ps), ``displacement`` (Å since t = 0) and ``rotation`` (degrees since
+t = 0), one array per table column (``meta__<name>``), and ``info`` (a JSON string: format
+version, pixel size, tile size, label rules, label names). Version 2 added displacement and
+rotation; a version-1 file is refused with the command that rebuilds it.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ import pandas as pd
 
 from scalebridge.errors import InputError
 from scalebridge.patterns.descriptors import PATTERNS
+from scalebridge.patterns.tiles import COLOUR_ARRAYS, IMAGE_ARRAYS
 
-FORMAT = "scalebridge-patterns-tiles/1"
+FORMAT = "scalebridge-patterns-tiles/2"
 
 
 @dataclass
@@ -26,6 +29,8 @@ class TileDataset:
     ipf: np.ndarray
     structure: np.ndarray
     advection: np.ndarray
+    displacement: np.ndarray
+    rotation: np.ndarray
     table: pd.DataFrame
     info: dict[str, Any]
 
@@ -37,9 +42,7 @@ class TileDataset:
         tmp = path.with_suffix(".tmp.npz")
         np.savez_compressed(
             tmp,
-            ipf=self.ipf,
-            structure=self.structure,
-            advection=self.advection,
+            **{name: getattr(self, name) for name in IMAGE_ARRAYS},
             info=np.array(json.dumps(self.info | {"format": FORMAT})),
             **columns,
         )
@@ -66,27 +69,40 @@ def load_dataset(path: Path | str) -> TileDataset:
         with np.load(path, allow_pickle=False) as data:
             info = json.loads(str(data["info"]))
             if info.get("format") != FORMAT:
-                raise InputError(f"format {info.get('format')!r}", source=path, expected=FORMAT)
+                raise InputError(
+                    f"format {info.get('format')!r}; rebuild it with "
+                    "`scalebridge patterns dataset build CAMPAIGN --out FILE`",
+                    source=path,
+                    field="info.format",
+                    expected=FORMAT,
+                )
             table = pd.DataFrame(
                 {k.removeprefix("meta__"): data[k] for k in data.files if k.startswith("meta__")}
             )
-            arrays = {k: data[k] for k in ("ipf", "structure", "advection")}
+            arrays = {k: data[k] for k in IMAGE_ARRAYS}
     except (KeyError, ValueError, OSError) as exc:
         raise InputError(f"not a tile dataset: {exc}", source=path) from None
     n = len(table)
     tile = int(info["tile_px"])
-    if arrays["ipf"].shape != (n, tile, tile, 3) or arrays["ipf"].dtype != np.uint8:
-        raise InputError(
-            f"ipf tiles of shape {arrays['ipf'].shape}",
-            source=path,
-            expected=f"({n}, {tile}, {tile}, 3) uint8",
+    for name in IMAGE_ARRAYS:
+        shape, dtype = (
+            ((n, tile, tile, 3), np.uint8)
+            if name in COLOUR_ARRAYS
+            else ((n, tile, tile), np.float16)
         )
+        if arrays[name].shape != shape or arrays[name].dtype != dtype:
+            raise InputError(
+                f"{name} tiles of shape {arrays[name].shape} and type {arrays[name].dtype}",
+                source=path,
+                field=name,
+                expected=f"{shape} {np.dtype(dtype).name} ({tile} px tiles, info.tile_px)",
+            )
     unknown = set(table["label"]) - set(PATTERNS)
     if unknown:
         raise InputError(
             f"unknown labels {sorted(unknown)}", source=path, expected=", ".join(PATTERNS)
         )
-    return TileDataset(arrays["ipf"], arrays["structure"], arrays["advection"], table, info)
+    return TileDataset(**arrays, table=table, info=info)
 
 
 def build_dataset(
@@ -113,9 +129,7 @@ def build_dataset(
         table.insert(0, "run", run.name)
         parts.append((arrays, table))
     dataset = TileDataset(
-        ipf=np.concatenate([a["ipf"] for a, _ in parts]),
-        structure=np.concatenate([a["structure"] for a, _ in parts]),
-        advection=np.concatenate([a["advection"] for a, _ in parts]),
+        **{name: np.concatenate([a[name] for a, _ in parts]) for name in IMAGE_ARRAYS},
         table=pd.concat([t for _, t in parts], ignore_index=True),
         info={
             "tile_px": tile_px,

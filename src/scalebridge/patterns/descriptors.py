@@ -2,7 +2,11 @@
 
 For a region (tile) at time t, relative to the same region at t = 0:
 
-* ``grain_count_ratio`` — grains (≥ 5 atoms of one grain id) in the region now / at t = 0;
+* ``grain_size_ratio`` — atom-weighted mean grain size in the region (Σn²/Σn over the atoms
+  n of each grain in it) now / at t = 0: < 1 when grains are refined, > 1 when they coarsen;
+* ``grain_count_ratio`` — grains (≥ 5 atoms of one grain id) in the region now / at t = 0,
+  kept for auditing only: slivers of neighbouring grains moving in and out of a 32 Å region
+  change this integer ratio by 1/2 or 3/2 without any refinement, so the rules do not use it;
 * ``hcp_fraction_change`` — change of the fraction of HCP atoms (stacking faults, twins);
 * ``rotation_deg`` — mean lattice misorientation of the FCC atoms now in the region against
   their own orientation at t = 0 (cubic symmetry taken into account; a misorientation within
@@ -12,7 +16,7 @@ For a region (tile) at time t, relative to the same region at t = 0:
 Rules, first match wins (thresholds are settings, echoed with every dataset):
 shear layer if advection ≥ 4 Å and rotation ≥ 8°; twinning if the HCP fraction rose by
 ≥ 0.05 (new twins also split grains, so this comes before the grain rules); grain
-refinement if the grain count ratio ≥ 1.5; grain coarsening if ≤ 0.67; otherwise no
+refinement if the grain size ratio ≤ 0.67; grain coarsening if ≥ 1.5; otherwise no
 significant change.
 """
 
@@ -23,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from scalebridge.patterns.colour import FCC, HCP
-from scalebridge.patterns.orientation import misorientation_deg
+from scalebridge.patterns.orientation import lattice_rotation_deg
 from scalebridge.patterns.tomograph import AtomFrame
 
 PATTERNS = (
@@ -39,8 +43,8 @@ PATTERNS = (
 class LabelRules:
     shear_advection_angstrom: float = 4.0
     shear_rotation_deg: float = 8.0
-    refinement_ratio: float = 1.5
-    coarsening_ratio: float = 0.67
+    refinement_size_ratio: float = 0.67
+    coarsening_size_ratio: float = 1.5
     twinning_hcp_change: float = 0.05
     grain_min_atoms: int = 5
 
@@ -52,9 +56,9 @@ class LabelRules:
             return "shear layer"
         if d["hcp_fraction_change"] >= self.twinning_hcp_change:
             return "twinning"
-        if d["grain_count_ratio"] >= self.refinement_ratio:
+        if d["grain_size_ratio"] <= self.refinement_size_ratio:
             return "grain refinement"
-        if d["grain_count_ratio"] <= self.coarsening_ratio:
+        if d["grain_size_ratio"] >= self.coarsening_size_ratio:
             return "grain coarsening"
         return "no significant change"
 
@@ -76,6 +80,13 @@ def region_descriptors(
         ids, counts = np.unique(frame.grain[mask], return_counts=True)
         return int(((ids > 0) & (counts >= rules.grain_min_atoms)).sum())
 
+    def grain_size(frame: AtomFrame, mask: np.ndarray) -> float:
+        """Atom-weighted mean size (atoms in the region) of the grains an atom belongs to:
+        slivers of neighbouring grains barely count, unlike in a grain count."""
+        ids, counts = np.unique(frame.grain[mask], return_counts=True)
+        counts = counts[ids > 0].astype(float)
+        return float((counts**2).sum() / counts.sum()) if counts.sum() else 0.0
+
     m_now, m_start = select(now), select(start)
     hcp_now = float((now.structure[m_now] == HCP).mean()) if m_now.any() else 0.0
     hcp_start = float((start.structure[m_start] == HCP).mean()) if m_start.any() else 0.0
@@ -86,7 +97,7 @@ def region_descriptors(
     rotation = (
         float(
             np.mean(
-                misorientation_deg(
+                lattice_rotation_deg(
                     now.orientation[here][crystal], start.orientation[there][crystal]
                 )
             )
@@ -97,9 +108,11 @@ def region_descriptors(
     dx = now.positions[here, 0] - start.positions[there, 0]
     dx -= now.box[0] * np.round(dx / now.box[0])
     g_now, g_start = grains(now, m_now), grains(start, m_start)
+    s_now, s_start = grain_size(now, m_now), grain_size(start, m_start)
     return {
         # a region without a grain at t = 0 (all boundary) has no ratio: count it unchanged
         "grain_count_ratio": g_now / g_start if g_start else 1.0,
+        "grain_size_ratio": s_now / s_start if s_start and s_now else 1.0,
         "hcp_fraction_change": hcp_now - hcp_start,
         "rotation_deg": rotation,
         "advection_angstrom": float(np.mean(dx)) if len(dx) else 0.0,

@@ -80,3 +80,15 @@ def misorientation_deg(q1: np.ndarray, q2: np.ndarray) -> np.ndarray:
     ws = r[:, 3, None] * s[None, :, 3] - np.einsum("ni,mi->nm", r[:, :3], s[:, :3])
     best = np.clip(np.abs(ws).max(axis=1), -1, 1)
     return np.degrees(2 * np.arccos(best))
+
+
+#: Misorientations this close to 60° are read as a Σ3 twin relation, not a lattice rotation.
+TWIN_ANGLE_DEG, TWIN_TOLERANCE_DEG = 60.0, 5.0
+
+
+def lattice_rotation_deg(now: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """Rotation of the lattice (degrees, n,) from orientation ``start`` to ``now``: the
+    misorientation, with those within 5° of the Σ3 twin angle (60°) counted as 0 — a twin
+    that formed is not a rotation of the lattice."""
+    angle = misorientation_deg(now, start)
+    return np.where(np.abs(angle - TWIN_ANGLE_DEG) <= TWIN_TOLERANCE_DEG, 0.0, angle)

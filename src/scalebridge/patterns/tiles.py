@@ -11,17 +11,24 @@ import pandas as pd
 from scalebridge.patterns.descriptors import LabelRules, region_descriptors
 from scalebridge.patterns.tomograph import AtomFrame, Raster, Tomograph, to_uint8
 
-DESCRIPTORS = ("grain_count_ratio", "hcp_fraction_change", "rotation_deg", "advection_angstrom")
+DESCRIPTORS = ("grain_size_ratio", "hcp_fraction_change", "rotation_deg", "advection_angstrom")
+#: Per-tile images: colour (N x T x T x 3, uint8) and scalar maps (N x T x T, float16).
+COLOUR_ARRAYS = ("ipf", "structure")
+SCALAR_ARRAYS = ("advection", "displacement", "rotation")
+IMAGE_ARRAYS = COLOUR_ARRAYS + SCALAR_ARRAYS
 
 
 @dataclass
 class TileSet:
-    """Tiles of one run: images (N x T x T x 3 uint8 ipf and structure, N x T x T advection
-    in Å/ps as float16) and one table row each (metadata, descriptors, label)."""
+    """Tiles of one run: images (N x T x T x 3 uint8 ipf and structure; N x T x T float16
+    advection velocity in Å/ps, displacement since t = 0 in Å, lattice rotation since t = 0
+    in degrees) and one table row each (metadata, descriptors, label)."""
 
     ipf: np.ndarray
     structure: np.ndarray
     advection: np.ndarray
+    displacement: np.ndarray
+    rotation: np.ndarray
     table: pd.DataFrame
 
 
@@ -36,7 +43,8 @@ def cut_tiles(
     min_material: float = 0.9,
 ) -> TileSet:
     """Tiles of every frame on a fixed grid (columns × depth rows from the surface)."""
-    ipf, structure, advection, rows = [], [], [], []
+    images: dict[str, list[np.ndarray]] = {name: [] for name in IMAGE_ARRAYS}
+    rows = []
     start = frames[0]
     for frame, image in zip(frames, tomographs, strict=True):
         for r0 in range(0, raster.height - tile_px + 1, tile_px):
@@ -48,9 +56,10 @@ def cut_tiles(
                 z_hi = raster.z_top - r0 * raster.pixel
                 z_range = (z_hi - tile_px * raster.pixel, z_hi)
                 d = region_descriptors(frame, start, x_range, z_range, rules)
-                ipf.append(to_uint8(image.ipf[window]))
-                structure.append(to_uint8(image.structure[window]))
-                advection.append(image.advection[window].astype(np.float16))
+                for name in COLOUR_ARRAYS:
+                    images[name].append(to_uint8(getattr(image, name)[window]))
+                for name in SCALAR_ARRAYS:
+                    images[name].append(getattr(image, name)[window].astype(np.float16))
                 rows.append(
                     {
                         **metadata,
@@ -61,13 +70,14 @@ def cut_tiles(
                         "label": rules.label(d),
                     }
                 )
-    empty = np.zeros((0, tile_px, tile_px, 3), np.uint8)
-    return TileSet(
-        ipf=np.stack(ipf) if ipf else empty,
-        structure=np.stack(structure) if structure else empty,
-        advection=np.stack(advection) if advection else np.zeros((0, tile_px, tile_px), np.float16),
-        table=pd.DataFrame(rows),
-    )
+    empty: dict[str, np.ndarray] = {
+        **{name: np.zeros((0, tile_px, tile_px, 3), np.uint8) for name in COLOUR_ARRAYS},
+        **{name: np.zeros((0, tile_px, tile_px), np.float16) for name in SCALAR_ARRAYS},
+    }
+    stacked: dict[str, np.ndarray] = {
+        name: np.stack(v) if v else empty[name] for name, v in images.items()
+    }
+    return TileSet(**stacked, table=pd.DataFrame(rows))
 
 
 def heatmaps(table: pd.DataFrame) -> Any:
@@ -97,28 +107,31 @@ def heatmaps(table: pd.DataFrame) -> Any:
 
 
 def frame_figure(image: Tomograph, title: str) -> Any:
-    """The three tomographs of one frame side by side."""
+    """The tomographs of one frame: orientation and structure, then the three scalar maps."""
+    from matplotlib.colors import TwoSlopeNorm
+
     from scalebridge.runs.figures import pyplot
 
     plt = pyplot()
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.2))
-    axes[0].imshow(image.ipf, interpolation="nearest")
-    axes[0].set_title("orientation (IPF of z: [001] red, [101] green, [111] blue)", fontsize=8)
-    axes[1].imshow(image.structure, interpolation="nearest")
-    axes[1].set_title("structure (grey FCC, red HCP, white other)", fontsize=8)
-    from matplotlib.colors import TwoSlopeNorm
-
-    values = np.where(image.material, image.advection, np.nan)
-    limit = max(float(np.nanmax(np.abs(values))), 1e-6)
-    adv = axes[2].imshow(
-        values,
-        cmap="coolwarm",
-        norm=TwoSlopeNorm(0.0, -limit, limit),
-        interpolation="nearest",
+    fig, axes = plt.subplots(2, 3, figsize=(13, 5.6))
+    axes[0, 0].imshow(image.ipf, interpolation="nearest")
+    axes[0, 0].set_title("orientation (IPF of z: [001] red, [101] green, [111] blue)", fontsize=8)
+    axes[0, 1].imshow(image.structure, interpolation="nearest")
+    axes[0, 1].set_title("structure (grey FCC, red HCP, white other)", fontsize=8)
+    axes[0, 2].axis("off")
+    scalar = (
+        ("advection", "advection velocity vx (Å/ps)", "coolwarm", True),
+        ("displacement", "x displacement since t = 0 (Å)", "coolwarm", True),
+        ("rotation", "lattice rotation since t = 0 (°)", "magma", False),
     )
-    axes[2].set_title("advection velocity vx (Å/ps)", fontsize=8)
-    fig.colorbar(adv, ax=axes[2], shrink=0.8)
-    for ax in axes:
+    for ax, (name, label, cmap, signed) in zip(axes[1], scalar, strict=True):
+        values = np.where(image.material, getattr(image, name), np.nan)
+        limit = max(float(np.nanmax(np.abs(values))), 1e-6)
+        norm = TwoSlopeNorm(0.0, -limit, limit) if signed else None
+        shown = ax.imshow(values, cmap=cmap, norm=norm, interpolation="nearest")
+        ax.set_title(label, fontsize=8)
+        fig.colorbar(shown, ax=ax, shrink=0.8)
+    for ax in axes.flat:
         ax.set_xticks([])
         ax.set_yticks([])
         ax.grid(False)

@@ -5,8 +5,11 @@ segmentation (``patterns.grains``: OVITO's own splits these thin samples) → pe
 structure type, orientation, grain, x-velocity. The quasi-2D sample is projected along its
 thin y axis onto x–z pixels (mean over the atoms in each pixel; empty pixels inside the
 material take their nearest neighbour's value), giving three images per frame with the
-surface at the top: orientation in the IPF key of the surface normal z, structure type, and
-advection velocity (x displacement since the previous frame over the interval).
+surface at the top: orientation in the IPF key of the surface normal z, structure type,
+advection velocity (x displacement since the previous frame over the interval), and two maps
+relative to the first frame, as the depth-resolved analyses of sliding contacts show them:
+the x displacement since t = 0 (Å, the integrated advection) and the lattice rotation of the
+crystalline atoms against their own orientation at t = 0 (degrees, twins not counted).
 """
 
 from __future__ import annotations
@@ -19,9 +22,9 @@ from typing import Any
 import numpy as np
 
 from scalebridge.errors import InputError
-from scalebridge.patterns.colour import FCC, STRUCTURE_RGB, ipf_rgb
+from scalebridge.patterns.colour import FCC, HCP, STRUCTURE_RGB, ipf_rgb
 from scalebridge.patterns.grains import segment_grains
-from scalebridge.patterns.orientation import sample_direction_in_crystal
+from scalebridge.patterns.orientation import lattice_rotation_deg, sample_direction_in_crystal
 
 REQUIRED_COLUMNS = ("Particle Identifier", "Particle Type", "Position", "Velocity")
 
@@ -196,12 +199,15 @@ def _fill_gaps(image: np.ndarray, counts: np.ndarray) -> np.ndarray:
 @dataclass
 class Tomograph:
     """Images of one frame: ipf and structure (H x W x 3, 0–1), advection (H x W, Å/ps),
+    displacement since t = 0 (H x W, Å), lattice rotation since t = 0 (H x W, degrees),
     and the material mask (H x W)."""
 
     time_ps: float
     ipf: np.ndarray
     structure: np.ndarray
     advection: np.ndarray
+    displacement: np.ndarray
+    rotation: np.ndarray
     material: np.ndarray
 
 
@@ -218,8 +224,37 @@ def advection_velocity(frame: AtomFrame, previous: AtomFrame | None) -> np.ndarr
     return rate
 
 
-def tomograph(frame: AtomFrame, raster: Raster, previous: AtomFrame | None = None) -> Tomograph:
-    """Rasterise one analysed frame onto ``raster`` (advection from ``previous``)."""
+def since_start(frame: AtomFrame, start: AtomFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per atom of ``frame``: x displacement since ``start`` (Å; unwrapped when
+    :func:`unwrap_x` ran, else minimum image), lattice rotation since ``start`` (degrees), and
+    whether the rotation is defined (FCC or HCP in both frames)."""
+    _, here, there = np.intersect1d(frame.ids, start.ids, return_indices=True)
+    displacement = np.zeros(len(frame.ids))
+    if frame.x_unwrapped is not None and start.x_unwrapped is not None:
+        displacement[here] = frame.x_unwrapped[here] - start.x_unwrapped[there]
+    else:
+        dx = frame.positions[here, 0] - start.positions[there, 0]
+        displacement[here] = dx - frame.box[0] * np.round(dx / frame.box[0])
+    crystal = np.zeros(len(frame.ids), dtype=bool)
+    crystal[here] = np.isin(frame.structure[here], (FCC, HCP)) & np.isin(
+        start.structure[there], (FCC, HCP)
+    )
+    rotation = np.zeros(len(frame.ids))
+    both = crystal[here]
+    rotation[here[both]] = lattice_rotation_deg(
+        frame.orientation[here[both]], start.orientation[there[both]]
+    )
+    return displacement, rotation, crystal
+
+
+def tomograph(
+    frame: AtomFrame,
+    raster: Raster,
+    previous: AtomFrame | None = None,
+    start: AtomFrame | None = None,
+) -> Tomograph:
+    """Rasterise one analysed frame onto ``raster`` (advection from ``previous``,
+    displacement and rotation since ``start``; zero without it)."""
     # cubic IPF colours mean something for FCC atoms only: PTM gives HCP/BCC orientations in
     # their own template frames, so those atoms are coloured like disorder (black)
     fcc = frame.structure == FCC
@@ -231,11 +266,20 @@ def tomograph(frame: AtomFrame, raster: Raster, previous: AtomFrame | None = Non
     structure, _ = raster.mean(frame.positions, struct_rgb[np.clip(frame.structure, 0, 4)])
     advection, _ = raster.mean(frame.positions, advection_velocity(frame, previous)[:, None])
     material = _fill_gaps(np.ones((*counts.shape, 1)), counts)[..., 0] > 0
+    displacement, rotation = np.zeros(counts.shape), np.zeros(counts.shape)
+    if start is not None:
+        moved, turned, crystal = since_start(frame, start)
+        displacement = _fill_gaps(raster.mean(frame.positions, moved)[0], counts)[..., 0]
+        if crystal.any():
+            turned_px, crystal_counts = raster.mean(frame.positions[crystal], turned[crystal])
+            rotation = np.where(material, _fill_gaps(turned_px, crystal_counts)[..., 0], 0.0)
     return Tomograph(
         time_ps=frame.time_ps,
         ipf=_fill_gaps(ipf, counts),
         structure=_fill_gaps(structure, counts),
         advection=_fill_gaps(advection, counts)[..., 0],
+        displacement=displacement,
+        rotation=rotation,
         material=material,
     )
 

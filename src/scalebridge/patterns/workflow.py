@@ -13,7 +13,7 @@ import numpy as np
 
 from scalebridge.errors import InputError
 from scalebridge.patterns.descriptors import PATTERNS, LabelRules
-from scalebridge.patterns.tiles import TileSet, cut_tiles, frame_figure, heatmaps
+from scalebridge.patterns.tiles import IMAGE_ARRAYS, TileSet, cut_tiles, frame_figure, heatmaps
 from scalebridge.patterns.tomograph import (
     Raster,
     TomographSettings,
@@ -85,7 +85,10 @@ def make_tomographs(
     frames = [assign_grains(f, analysis) for f in frames]
     unwrap_x(frames)
     raster = Raster.for_frame(frames[0], settings.pixel_angstrom)
-    images = [tomograph(f, raster, p) for f, p in zip(frames, [None, *frames[:-1]], strict=True)]
+    images = [
+        tomograph(f, raster, p, frames[0])
+        for f, p in zip(frames, [None, *frames[:-1]], strict=True)
+    ]
     tiles = cut_tiles(
         frames, images, raster, tile_px=settings.tile_px, metadata=run_metadata(dumps), rules=rules
     )
@@ -132,4 +135,4 @@ def make_tomographs(
 
 
 def save_tiles(tiles: TileSet, path: Path) -> None:
-    np.savez_compressed(path, ipf=tiles.ipf, structure=tiles.structure, advection=tiles.advection)
+    np.savez_compressed(path, **{name: getattr(tiles, name) for name in IMAGE_ARRAYS})

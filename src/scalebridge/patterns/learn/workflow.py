@@ -1,31 +1,55 @@
-"""``patterns autoencoder`` and ``patterns train``: fit, evaluate, write a model folder."""
+"""Fitting and scoring: the autoencoder, the dual-branch classifier, one split end to end."""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from scalebridge.errors import InputError
 from scalebridge.patterns.dataset import TileDataset
 from scalebridge.patterns.descriptors import PATTERNS
-from scalebridge.patterns.learn.data import Arrays, random_split, spatial_split, to_arrays
+from scalebridge.patterns.learn.data import (
+    Arrays,
+    Normaliser,
+    random_split,
+    spatial_split,
+    to_arrays,
+)
 from scalebridge.patterns.learn.metrics import baselines, scores
 from scalebridge.patterns.learn.training import Trainer, seed_everything
+
+Observer = Callable[[Trainer, dict[str, float]], None]
 
 
 @dataclass(frozen=True)
 class LearnSettings:
     latent: int = 32
-    autoencoder_epochs: int = 40
-    classifier_epochs: int = 80
+    autoencoder_epochs: int = 60
+    classifier_epochs: int = 200
     batch: int = 64
     lr: float = 2e-3
-    patience: int = 12
+    ensemble: int = 3
+    weight_decay: float = 1e-3
+    patience: int = 40
     seed: int = 0
     val_fraction: float = 0.2
+    stop_fraction: float = 0.15
     spatial_fraction: float = 0.25
+
+    def __post_init__(self) -> None:
+        for name in ("val_fraction", "stop_fraction", "spatial_fraction"):
+            if not 0 < getattr(self, name) < 0.5:
+                raise InputError(
+                    f"{name} = {getattr(self, name)}", field=name, expected="between 0 and 0.5"
+                )
+        for name in ("latent", "autoencoder_epochs", "classifier_epochs", "batch", "ensemble"):
+            if getattr(self, name) < 1:
+                raise InputError(f"{name} = {getattr(self, name)}", field=name, expected="≥ 1")
 
 
 def ssim_global(a: np.ndarray, b: np.ndarray) -> float:
@@ -50,7 +74,7 @@ def _train(
     epochs: int,
     settings: LearnSettings,
     checkpoint: Path | None,
-    observers: list[Any] | None,
+    observers: list[Observer] | None,
 ) -> Trainer:
     """Train ``model`` with the shared settings and observers; leave it in eval mode."""
     trainer = Trainer(
@@ -63,6 +87,7 @@ def _train(
         lr=settings.lr,
         patience=settings.patience,
         seed=settings.seed,
+        weight_decay=settings.weight_decay,
     )
     for observer in observers or []:
         trainer.attach(observer)
@@ -71,22 +96,31 @@ def _train(
     return trainer
 
 
+def ipf_colours(images: np.ndarray, normaliser: Normaliser) -> np.ndarray:
+    """The IPF channels of standardised images back in colour units (N x 3 x T x T, 0–1)."""
+    mean = np.array(normaliser.channel_mean[:3])[None, :, None, None]
+    std = np.array(normaliser.channel_std[:3])[None, :, None, None]
+    return np.clip(images[:, :3] * std + mean, 0.0, 1.0)
+
+
 def fit_autoencoder(
     arrays: Arrays,
+    normaliser: Normaliser,
     train: np.ndarray,
     val: np.ndarray,
     settings: LearnSettings,
     checkpoint: Path | None = None,
-    observers: list[Any] | None = None,
+    observers: list[Observer] | None = None,
 ) -> tuple[Any, dict[str, Any]]:
-    """Train the autoencoder on ``train`` tiles; reconstruction error on ``val``."""
+    """Train the autoencoder on ``train`` tiles; reconstruction error on ``val`` (MSE and
+    SSIM of the orientation colours, MSE of all standardised channels)."""
     import torch
 
     from scalebridge.patterns.learn.models import build_autoencoder
 
     seed_everything(settings.seed)
-    images = torch.from_numpy(arrays.images)
-    model = build_autoencoder(images.shape[-1], settings.latent)
+    images = torch.from_numpy(arrays.now)
+    model = build_autoencoder(images.shape[-1], images.shape[1], settings.latent)
     x_train, x_val = images[train], images[val]
     mse = torch.nn.functional.mse_loss
     trainer = _train(
@@ -101,43 +135,94 @@ def fit_autoencoder(
     )
     with torch.no_grad():
         recon = model(x_val).numpy()
+    original, rebuilt = ipf_colours(x_val.numpy(), normaliser), ipf_colours(recon, normaliser)
     return model, {
-        "mse": float(np.mean((recon - x_val.numpy()) ** 2)),
-        "ssim": ssim_global(recon, x_val.numpy()),
+        "mse": float(np.mean((rebuilt - original) ** 2)),
+        "ssim": ssim_global(rebuilt, original),
+        "mse_all_channels_standardised": float(np.mean((recon - x_val.numpy()) ** 2)),
         "latent_dim": settings.latent,
         "epochs": len(trainer.history),
     }
+
+
+def class_weights(labels: np.ndarray) -> np.ndarray:
+    """Inverse square root of the class frequency (1 on average over the tiles): rare
+    patterns count more without a three-tile class dominating the loss."""
+    counts = np.bincount(labels, minlength=len(PATTERNS)).astype(float)
+    weights = np.where(counts > 0, 1 / np.sqrt(np.maximum(counts, 1)), 0.0)
+    return weights / (weights[labels].mean() if len(labels) else 1.0)
+
+
+def mirrored(now: Any, start: Any) -> tuple[Any, Any]:
+    """Augmentation: a random half of the pairs mirrored in x (x → −x at fixed sliding
+    direction). A mirror normal to x leaves the IPF colour of z unchanged (the cubic Laue
+    group holds the inversion) and every label descriptor too; it draws from torch's global
+    generator, which checkpoints restore, so a resumed training stays exact."""
+    import torch
+
+    flip = torch.rand(len(now)) < 0.5
+    now, start = now.clone(), start.clone()
+    now[flip], start[flip] = now[flip].flip(-1), start[flip].flip(-1)
+    return now, start
 
 
 def fit_classifier(
     arrays: Arrays,
     encoder_state: dict[str, Any],
     train: np.ndarray,
-    val: np.ndarray,
+    stop: np.ndarray,
     settings: LearnSettings,
     checkpoint: Path | None = None,
-    observers: list[Any] | None = None,
+    observers: list[Observer] | None = None,
 ) -> Any:
-    """Dual-branch classifier; image branch initialised from the autoencoder's encoder."""
+    """An ensemble of ``settings.ensemble`` dual-branch classifiers (seeds seed, seed+1, …),
+    each with its image branch initialised from the autoencoder's encoder and early stopping
+    on the ``stop`` tiles (a part of the training tiles)."""
+    from scalebridge.patterns.learn.models import build_ensemble
+
+    members = []
+    for k in range(settings.ensemble):
+        member = dataclasses.replace(settings, seed=settings.seed + k)
+        path = None if checkpoint is None else checkpoint.with_name(f"{checkpoint.stem}_{k}.ckpt")
+        members.append(_fit_member(arrays, encoder_state, train, stop, member, path, observers))
+    return build_ensemble(members).eval()
+
+
+def _fit_member(
+    arrays: Arrays,
+    encoder_state: dict[str, Any],
+    train: np.ndarray,
+    stop: np.ndarray,
+    settings: LearnSettings,
+    checkpoint: Path | None,
+    observers: list[Observer] | None,
+) -> Any:
     import torch
 
     from scalebridge.patterns.learn.models import build_autoencoder, build_classifier
 
     seed_everything(settings.seed)
-    images = torch.from_numpy(arrays.images)
+    now, start = torch.from_numpy(arrays.now), torch.from_numpy(arrays.start)
     meta = torch.from_numpy(arrays.metadata)
     labels = torch.from_numpy(arrays.labels).long()
-    ae = build_autoencoder(images.shape[-1], settings.latent)
+    channels = now.shape[1]
+    ae = build_autoencoder(now.shape[-1], channels, settings.latent)
     ae.load_state_dict(encoder_state)
-    model = build_classifier(ae.encoder, meta.shape[1], len(PATTERNS), settings.latent)
-    counts = np.bincount(arrays.labels[train], minlength=len(PATTERNS)).astype(float)
-    weights = np.where(counts > 0, counts.sum() / np.maximum(counts, 1) / len(PATTERNS), 0.0)
-    ce = torch.nn.CrossEntropyLoss(weight=torch.tensor(weights, dtype=torch.float32))
-    tr, va = torch.from_numpy(train), torch.from_numpy(val)
+    model = build_classifier(ae.encoder, channels, meta.shape[1], len(PATTERNS), settings.latent)
+    weights = torch.tensor(class_weights(arrays.labels[train]), dtype=torch.float32)
+    ce = torch.nn.CrossEntropyLoss(weight=weights)
+    plain = torch.nn.CrossEntropyLoss()  # early stopping: the unweighted loss
+    tr, st = torch.from_numpy(train), torch.from_numpy(stop)
+
+    def step_loss(m: Any, idx: Any) -> Any:
+        rows = tr[idx]
+        a, b = mirrored(now[rows], start[rows])
+        return ce(m(a, b, meta[rows]), labels[rows])
+
     _train(
         model,
-        lambda m, idx: ce(m(images[tr[idx]], meta[tr[idx]]), labels[tr[idx]]),
-        lambda m: float(ce(m(images[va], meta[va]), labels[va])),
+        step_loss,
+        lambda m: float(plain(m(now[st], start[st], meta[st]), labels[st])),
         len(train),
         settings.classifier_epochs,
         settings,
@@ -147,61 +232,81 @@ def fit_classifier(
     return model
 
 
-def predict(model: Any, arrays: Arrays, rows: np.ndarray) -> np.ndarray:
+def predict_proba(model: Any, arrays: Arrays, rows: np.ndarray | None = None) -> np.ndarray:
     """Class probabilities (len(rows) x n_classes)."""
     import torch
 
+    rows = np.arange(len(arrays.now)) if rows is None else rows
     with torch.no_grad():
         logits = model(
-            torch.from_numpy(arrays.images[rows]), torch.from_numpy(arrays.metadata[rows])
+            torch.from_numpy(arrays.now[rows]),
+            torch.from_numpy(arrays.start[rows]),
+            torch.from_numpy(arrays.metadata[rows]),
         )
         return torch.softmax(logits, dim=1).numpy()
 
 
-def evaluate_split(
-    arrays: Arrays,
-    train: np.ndarray,
-    val: np.ndarray,
-    settings: LearnSettings,
-    folder: Path,
-    name: str,
-) -> tuple[dict[str, Any], dict[str, Any], Any]:
-    """Autoencoder + classifier on one split; scores, baselines, the fitted classifier."""
+def latents(autoencoder: Any, images: np.ndarray) -> np.ndarray:
     import torch
 
+    with torch.no_grad():
+        return autoencoder.encoder(torch.from_numpy(images)).numpy()
+
+
+@dataclass
+class SplitResult:
+    """Scores of one split and what was fitted on it."""
+
+    scores: dict[str, Any]
+    autoencoder_metrics: dict[str, Any]
+    autoencoder: Any
+    classifier: Any
+    normaliser: Normaliser
+    val: np.ndarray
+    proba: np.ndarray
+
+
+def split_rows(
+    dataset: TileDataset, split: str, settings: LearnSettings
+) -> tuple[np.ndarray, np.ndarray]:
+    """(train, validation) rows of the ``random`` or ``spatial`` split."""
+    labels = np.array([PATTERNS.index(x) for x in dataset.table["label"]])
+    if split == "random":
+        return random_split(labels, settings.val_fraction, settings.seed)
+    if split == "spatial":
+        return spatial_split(dataset.table, settings.spatial_fraction)
+    raise InputError(f"split {split!r}", field="--split", expected="random or spatial")
+
+
+def evaluate_split(
+    dataset: TileDataset,
+    split: str,
+    settings: LearnSettings,
+    checkpoints: Path | None = None,
+    observers: list[Observer] | None = None,
+) -> SplitResult:
+    """Autoencoder + classifier on one split; scores with baselines on its validation tiles."""
+    train, val = split_rows(dataset, split, settings)
+    normaliser = Normaliser.fit(dataset, train)
+    arrays = to_arrays(dataset, normaliser)
+    fit_rows, stop = random_split(arrays.labels[train], settings.stop_fraction, settings.seed + 1)
+    fit_rows, stop = train[fit_rows], train[stop]
+
+    def checkpoint(name: str) -> Path | None:
+        return None if checkpoints is None else checkpoints / f"{split}_{name}.ckpt"
+
     ae, ae_metrics = fit_autoencoder(
-        arrays, train, val, settings, checkpoint=folder / f"{name}_autoencoder.ckpt"
+        arrays, normaliser, fit_rows, stop, settings, checkpoint("autoencoder"), observers
     )
     classifier = fit_classifier(
-        arrays, ae.state_dict(), train, val, settings, checkpoint=folder / f"{name}_classifier.ckpt"
+        arrays, ae.state_dict(), fit_rows, stop, settings, checkpoint("classifier"), observers
     )
-    proba = predict(classifier, arrays, val)
+    proba = predict_proba(classifier, arrays, val)
     result = scores(arrays.labels[val], proba.argmax(axis=1))
-    with torch.no_grad():
-        latent = ae.encoder(torch.from_numpy(arrays.images)).numpy()
+    z_now, z_start = latents(ae, arrays.now), latents(ae, arrays.start)
+    latent = np.c_[z_now, z_now - z_start]
     result["baselines"] = baselines(
-        arrays.metadata[train],
-        latent[train],
-        arrays.labels[train],
-        arrays.metadata[val],
-        latent[val],
-        arrays.labels[val],
-        settings.seed,
+        arrays.metadata, latent, arrays.labels, train, val, settings.seed
     )
     result["n_train"], result["n_val"] = len(train), len(val)
-    return result, ae_metrics, classifier
-
-
-def train_patterns(dataset: TileDataset, settings: LearnSettings, folder: Path) -> dict[str, Any]:
-    """Both splits (random and spatial hold-out); metrics.json keys of issue 7."""
-    arrays = to_arrays(dataset)
-    metrics: dict[str, Any] = {}
-    train, val = random_split(arrays.labels, settings.val_fraction, settings.seed)
-    metrics["random_split"], metrics["autoencoder"], _ = evaluate_split(
-        arrays, train, val, settings, folder, "random"
-    )
-    train, val = spatial_split(dataset.table, settings.spatial_fraction)
-    metrics["spatial_holdout"], _, _ = evaluate_split(
-        arrays, train, val, settings, folder, "spatial"
-    )
-    return metrics
+    return SplitResult(result, ae_metrics, ae, classifier, normaliser, val, proba)
