@@ -120,6 +120,17 @@ def test_infeasible_set_is_reported_not_solved():
     assert result.two_exy.shape == (101, 32, 32) and np.isnan(result.two_exy).all()
 
 
+def test_a_start_below_zero_effective_temperature_is_infeasible():
+    md = load_md_data()
+    energy = md.potential_energy_ev.copy()
+    u0 = VALIDATION_PARAMETERS.u0_ev
+    energy[0, 3, 4] = u0 - 0.01  # one cell of the undeformed glass below u0
+    colder = dataclasses.replace(md, potential_energy_ev=energy)
+    result = solve(VALIDATION_PARAMETERS, colder)
+    assert not result.feasible and "1 cell(s)" in (result.reason or "")
+    assert solve(VALIDATION_PARAMETERS, md).feasible
+
+
 @pytest.mark.parametrize("c0", [1e-5, 1e-7])
 def test_diverging_solve_is_detected(c0):
     """A tiny c0 makes the explicit chi update overshoot: the solve stops, flagged."""

@@ -18,6 +18,8 @@ from scalebridge.patterns.learn.workflow import (
     LearnSettings,
     evaluate_split,
     fit_autoencoder,
+    reconstruction_scores,
+    split_rows,
     ssim_global,
 )
 
@@ -29,9 +31,9 @@ def test_splits_and_start_pairs(synthetic):
     assert len(np.intersect1d(train, val)) == 0 and len(train) + len(val) == len(labels)
     train, held = spatial_split(data.table, 0.25)
     x = data.table["x_angstrom"].to_numpy()
-    for run in ("a", "b"):
-        mine = np.flatnonzero(data.table["run"].to_numpy() == run)
-        assert x[np.intersect1d(held, mine)].min() > x[np.intersect1d(train, mine)].max()
+    assert set(x[held]) == {208.0, 240.0}  # the right-most quarter of 8 columns
+    # one column of buffer on each side, across the periodic boundary too
+    assert set(x[train]) == {48.0, 80.0, 112.0, 144.0}
     pairs = start_rows(data.table)
     first = data.table.iloc[pairs]
     assert (first["time_ps"] == 0).all()
@@ -82,6 +84,16 @@ def test_classifier_learns_and_is_deterministic(synthetic):
     assert first.scores["accuracy"] >= 0.95  # colours decide the class
     assert first.scores["accuracy"] > first.scores["baselines"]["majority"]
     assert first.scores["baselines"]["latent_only"] >= 0.9  # the latent keeps the colour
+    assert set(first.scores["baselines"]) == {
+        "majority",
+        "metadata_only",
+        "latent_only",
+        "channel_means",
+    }
+    # samples are tiles after t = 0; validation tiles never enter the training rows
+    train, val = split_rows(synthetic(), "random", FAST)
+    times = synthetic().table["time_ps"].to_numpy()
+    assert (times[np.r_[train, val]] > 0).all() and not np.intersect1d(train, val).size
 
 
 @pytest.mark.slow
@@ -89,12 +101,14 @@ def test_interrupted_training_resumes_to_the_same_result(tmp_path, synthetic):
     data = synthetic()
     norm = Normaliser.fit(data, np.arange(len(data.table)))
     arrays = to_arrays(data, norm)
-    labels = arrays.labels
-    train, val = random_split(labels, 0.25, seed=0)
+    train, val = random_split(arrays.labels, 0.25, seed=0)
     full = LearnSettings(autoencoder_epochs=6, seed=5, patience=100)
-    _, uninterrupted = fit_autoencoder(arrays, norm, train, val, full)
+    model, epochs = fit_autoencoder(arrays, train, val, full)
+    uninterrupted = reconstruction_scores(model, arrays, val, norm)
     checkpoint = tmp_path / "ae.ckpt"
     short = LearnSettings(autoencoder_epochs=3, seed=5, patience=100)
-    fit_autoencoder(arrays, norm, train, val, short, checkpoint)
-    _, resumed = fit_autoencoder(arrays, norm, train, val, full, checkpoint)
+    fit_autoencoder(arrays, train, val, short, checkpoint)
+    model, resumed_epochs = fit_autoencoder(arrays, train, val, full, checkpoint)
+    resumed = reconstruction_scores(model, arrays, val, norm)
+    assert resumed_epochs == epochs == 6
     assert resumed["mse"] == pytest.approx(uninterrupted["mse"], rel=1e-6)

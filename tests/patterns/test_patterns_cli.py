@@ -18,6 +18,9 @@ from scalebridge.patterns.learn.model import load_model
 QUICK = ["--epochs", "6", "--autoencoder-epochs", "3", "--no-progress"]
 
 
+pytestmark = pytest.mark.slow  # trains networks (about a minute in all)
+
+
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     """A briefly trained model on the embedded dataset (both splits)."""
@@ -31,7 +34,7 @@ def test_train_writes_the_metrics_figures_and_model(trained):
     for key in ("random_split", "spatial_holdout"):
         split = metrics[key]
         assert {"accuracy", "macro_f1", "per_class_f1", "baselines"} <= set(split)
-        assert set(split["baselines"]) == {"majority", "metadata_only", "latent_only"}
+        assert {"majority", "metadata_only", "latent_only"} <= set(split["baselines"])
         assert 0 <= split["accuracy"] <= 1 and set(split["per_class_f1"]) <= set(PATTERNS)
         assert np.sum(split["confusion"]) == split["n_val"]
     assert metrics["autoencoder"]["latent_dim"] == 32
@@ -59,6 +62,7 @@ def test_predict_tiles_and_refuse_other_sizes(trained, tmp_path, synthetic):
     assert ((table["probability"] > 0.2) & (table["probability"] <= 1)).all()
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["agreement_with_conventional_labels"] > 0.5
+    assert metrics["includes_training_tiles"] is True
     eight = tmp_path / "eight.npz"
     synthetic(tile=8).save(eight)
     with pytest.raises(InputError, match="tile_px"):

@@ -5,12 +5,15 @@
    and its predicted large-scale strength with interval.
 3. STZ: one forward solve of the continuum model at the published validation parameters,
    beside the coarse-grained MD of the CuZr glass.
-4. patterns: the embedded tile dataset of sliding CuNi, example tiles per pattern.
+4. patterns: the embedded tile dataset of sliding CuNi, example tiles per pattern, the
+   pattern classifier trained on it (random split and spatial hold-out, with baselines) and
+   the deformation-mechanism map it draws.
 """
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from scalebridge.cli.common import add_executor_options, add_run_options, executor_settings
@@ -46,20 +49,18 @@ def run_demo(args: argparse.Namespace) -> int:
 
     settings = FitSettings()
     record = {"strength": settings_to_dict(settings), "potential": list(DEMO_POTENTIAL)}
-    with (
-        RunFolder(args.out, command="demo", settings=record, overwrite=args.overwrite) as run,
-        Executor(executor_settings(args), progress=not args.no_progress) as executor,
-    ):
+    with RunFolder(args.out, command="demo", settings=record, overwrite=args.overwrite) as run:
         pool = load_pool()
         print(pool.summary())
         strength_dir = run.path / "strength"
-        metrics = fit_strength(
-            pool,
-            settings,
-            strength_dir,
-            executor=executor,
-            checkpoint_dir=run.checkpoint_dir / "strength",
-        )
+        with Executor(executor_settings(args), progress=not args.no_progress) as executor:
+            metrics = fit_strength(
+                pool,
+                settings,
+                strength_dir,
+                executor=executor,
+                checkpoint_dir=run.checkpoint_dir / "strength",
+            )
         name, element = DEMO_POTENTIAL
         indicators = compute_for_potential(
             name, element, groups=tuple(groups_for(list(settings.predictors)))
@@ -100,6 +101,7 @@ def run_demo(args: argparse.Namespace) -> int:
 
         from scalebridge.patterns.dataset import load_dataset
         from scalebridge.patterns.figures import tile_gallery
+        from scalebridge.patterns.learn.pipeline import summary_table
         from scalebridge.runs.figures import save_png
 
         tiles = load_dataset("embedded")
@@ -110,9 +112,30 @@ def run_demo(args: argparse.Namespace) -> int:
             f"The embedded dataset: {len(tiles.table)} labelled tiles from "
             f"{len(tiles.info['runs'])} sliding runs of our own (Cu, CuNi25, Ni; 0.5 and 3 GPa). "
             + ", ".join(f"{label}: {n}" for label, n in counts.items())
-            + ". Learning and mechanism maps come with issue 7."
+            + "."
         )
         report.figure(run.path / "patterns_tiles.png", caption="Example tiles per pattern")
+        patterns_dir = run.path / "patterns"
+        learned = _patterns(patterns_dir, run.checkpoint_dir / "patterns", not args.no_progress)
+        report.table(summary_table(learned))
+        report.figure(patterns_dir / "train" / "confusion_random.png", caption="random split")
+        report.figure(patterns_dir / "map" / "mechanism_map.png", caption="mechanism map")
+        report.paragraph("Full reports: patterns/train/report.html, patterns/map/report.html.")
         report.write(run.path / "report.html")
     print(f"demo report: {args.out / 'report.html'}")
     return 0
+
+
+def _patterns(folder: Path, checkpoints: Path, progress: bool) -> dict[str, Any]:
+    """Train the pattern classifier on the embedded tiles, then draw the mechanism map."""
+    from scalebridge.patterns.learn.model import load_model
+    from scalebridge.patterns.learn.pipeline import run_map, run_train
+    from scalebridge.patterns.learn.workflow import LearnSettings
+
+    (folder / "train").mkdir(parents=True, exist_ok=True)
+    (folder / "map").mkdir(parents=True, exist_ok=True)
+    metrics = run_train(
+        "embedded", LearnSettings(), ("random", "spatial"), folder / "train", checkpoints, progress
+    )
+    run_map(load_model(folder / "train"), folder / "map")
+    return metrics

@@ -79,8 +79,12 @@ def _dataset_option(parser: argparse.ArgumentParser) -> None:
 
 def _learning_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--epochs", type=int, default=None, help="classifier epochs (max)")
-    parser.add_argument("--autoencoder-epochs", type=int, default=None)
+    parser.add_argument(
+        "--epochs", type=int, default=None, help="most epochs of the network this command trains"
+    )
+    parser.add_argument(
+        "--autoencoder-epochs", type=int, default=None, help="most epochs of the autoencoder"
+    )
     parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
     add_run_options(parser)
 
@@ -89,8 +93,9 @@ def _settings(args: argparse.Namespace) -> Any:
     from scalebridge.patterns.learn.workflow import LearnSettings
 
     values: dict[str, Any] = {"seed": args.seed, "latent": args.latent}
+    autoencoder_only = args.patterns_command == "autoencoder"
     if args.epochs is not None:
-        values["classifier_epochs"] = args.epochs
+        values["autoencoder_epochs" if autoencoder_only else "classifier_epochs"] = args.epochs
     if args.autoencoder_epochs is not None:
         values["autoencoder_epochs"] = args.autoencoder_epochs
     return LearnSettings(**values)

@@ -87,8 +87,17 @@ def initial_chi(parameters: STZParameters, md: MDShearData) -> tuple[np.ndarray,
 def infeasibility(
     parameters: STZParameters, md: MDShearData, settings: SolverSettings | None = None
 ) -> str | None:
-    """Why the published study would not solve this set (None when it would)."""
+    """Why this set is not solved (None when it is): the published rule (the final effective
+    temperature must reach 20 K everywhere) and, beyond it, a positive initial effective
+    temperature everywhere — u0 above the lowest energy of frame 0 gives chi < 0 there, and
+    such solves diverge. On the published MD data the first rule implies the second."""
     settings = settings or SolverSettings()
+    cold_start = int((md.potential_energy_ev[0] <= parameters.u0_ev).sum())
+    if cold_start:
+        return (
+            f"infeasible: u0 = {parameters.u0_ev:.5g} eV is at or above U_MD(gamma=0) in "
+            f"{cold_start} cell(s), where the initial chi would not be positive"
+        )
     final_k = parameters.beta_per_ev * (md.potential_energy_ev[-1] - parameters.u0_ev) * T_Z_KELVIN
     coldest = float(final_k.min())
     if coldest < settings.min_final_temperature_k:

@@ -8,10 +8,12 @@ For a region (tile) at time t, relative to the same region at t = 0:
   kept for auditing only: slivers of neighbouring grains moving in and out of a 32 Å region
   change this integer ratio by 1/2 or 3/2 without any refinement, so the rules do not use it;
 * ``hcp_fraction_change`` — change of the fraction of HCP atoms (stacking faults, twins);
-* ``rotation_deg`` — mean lattice misorientation of the FCC atoms now in the region against
-  their own orientation at t = 0 (cubic symmetry taken into account; a misorientation within
-  5° of the Σ3 twin relation, 60°, is twinning and counts as 0 rotation);
-* ``advection_angstrom`` — mean x displacement of those atoms since t = 0 (unwrapped).
+* ``rotation_deg`` — mean lattice misorientation of the atoms now in the region that are FCC
+  now and were FCC at t = 0, against their own orientation at t = 0 (cubic symmetry taken
+  into account; a misorientation within 5° of the Σ3 twin relation, 60°, is twinning and
+  counts as 0 rotation);
+* ``advection_angstrom`` — mean x displacement of the atoms now in the region since t = 0
+  (unwrapped across the periodic boundary when the frames were, see ``unwrap_x``).
 
 Rules, first match wins (thresholds are settings, echoed with every dataset):
 shear layer if advection ≥ 4 Å and rotation ≥ 8°; twinning if the HCP fraction rose by
@@ -26,8 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scalebridge.patterns.colour import FCC, HCP
-from scalebridge.patterns.orientation import lattice_rotation_deg
+from scalebridge.patterns.colour import HCP
 from scalebridge.patterns.tomograph import AtomFrame
 
 PATTERNS = (
@@ -69,8 +70,14 @@ def region_descriptors(
     x_range: tuple[float, float],
     z_range: tuple[float, float],
     rules: LabelRules,
+    change: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> dict[str, float]:
-    """Descriptors of the region x_range × z_range (Å) at ``now`` relative to ``start``."""
+    """Descriptors of the region x_range × z_range (Å) at ``now`` relative to ``start``.
+
+    ``change``: :func:`~scalebridge.patterns.tomograph.since_start` of the frame (per-atom
+    displacement, rotation, FCC-in-both mask), computed here when not given; pass it when
+    cutting many regions of one frame."""
+    from scalebridge.patterns.tomograph import since_start
 
     def select(frame: AtomFrame) -> np.ndarray:
         x, z = frame.positions[:, 0] % frame.box[0], frame.positions[:, 2]
@@ -90,23 +97,12 @@ def region_descriptors(
     m_now, m_start = select(now), select(start)
     hcp_now = float((now.structure[m_now] == HCP).mean()) if m_now.any() else 0.0
     hcp_start = float((start.structure[m_start] == HCP).mean()) if m_start.any() else 0.0
-    ids = now.ids[m_now]
-    _, here, there = np.intersect1d(ids, start.ids, return_indices=True)
-    here = np.flatnonzero(m_now)[here]
-    crystal = np.isin(now.structure[here], (FCC, HCP)) & np.isin(start.structure[there], (FCC, HCP))
-    rotation = (
-        float(
-            np.mean(
-                lattice_rotation_deg(
-                    now.orientation[here][crystal], start.orientation[there][crystal]
-                )
-            )
-        )
-        if crystal.any()
-        else 0.0
-    )
-    dx = now.positions[here, 0] - start.positions[there, 0]
-    dx -= now.box[0] * np.round(dx / now.box[0])
+    moved, turned, crystal = change if change is not None else since_start(now, start)
+    matched = np.zeros(len(now.ids), dtype=bool)
+    matched[np.isin(now.ids, start.ids)] = True
+    region = m_now & matched
+    rotated = region & crystal
+    rotation = float(turned[rotated].mean()) if rotated.any() else 0.0
     g_now, g_start = grains(now, m_now), grains(start, m_start)
     s_now, s_start = grain_size(now, m_now), grain_size(start, m_start)
     return {
@@ -115,6 +111,6 @@ def region_descriptors(
         "grain_size_ratio": s_now / s_start if s_start and s_now else 1.0,
         "hcp_fraction_change": hcp_now - hcp_start,
         "rotation_deg": rotation,
-        "advection_angstrom": float(np.mean(dx)) if len(dx) else 0.0,
+        "advection_angstrom": float(moved[region].mean()) if region.any() else 0.0,
         "n_atoms": float(m_now.sum()),
     }

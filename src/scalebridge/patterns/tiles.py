@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from scalebridge.patterns.descriptors import LabelRules, region_descriptors
-from scalebridge.patterns.tomograph import AtomFrame, Raster, Tomograph, to_uint8
+from scalebridge.patterns.tomograph import AtomFrame, Raster, Tomograph, since_start, to_uint8
 
 DESCRIPTORS = ("grain_size_ratio", "hcp_fraction_change", "rotation_deg", "advection_angstrom")
 #: Per-tile images: colour (N x T x T x 3, uint8) and scalar maps (N x T x T, float16).
@@ -47,6 +47,7 @@ def cut_tiles(
     rows = []
     start = frames[0]
     for frame, image in zip(frames, tomographs, strict=True):
+        change = since_start(frame, start)
         for r0 in range(0, raster.height - tile_px + 1, tile_px):
             for c0 in range(0, raster.width - tile_px + 1, tile_px):
                 window = (slice(r0, r0 + tile_px), slice(c0, c0 + tile_px))
@@ -55,7 +56,7 @@ def cut_tiles(
                 x_range = (c0 * raster.pixel, (c0 + tile_px) * raster.pixel)
                 z_hi = raster.z_top - r0 * raster.pixel
                 z_range = (z_hi - tile_px * raster.pixel, z_hi)
-                d = region_descriptors(frame, start, x_range, z_range, rules)
+                d = region_descriptors(frame, start, x_range, z_range, rules, change)
                 for name in COLOUR_ARRAYS:
                     images[name].append(to_uint8(getattr(image, name)[window]))
                 for name in SCALAR_ARRAYS:

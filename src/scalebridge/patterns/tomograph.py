@@ -9,7 +9,7 @@ surface at the top: orientation in the IPF key of the surface normal z, structur
 advection velocity (x displacement since the previous frame over the interval), and two maps
 relative to the first frame, as the depth-resolved analyses of sliding contacts show them:
 the x displacement since t = 0 (Å, the integrated advection) and the lattice rotation of the
-crystalline atoms against their own orientation at t = 0 (degrees, twins not counted).
+FCC atoms against their own orientation at t = 0 (degrees, twins not counted).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from scalebridge.errors import InputError
-from scalebridge.patterns.colour import FCC, HCP, STRUCTURE_RGB, ipf_rgb
+from scalebridge.patterns.colour import FCC, STRUCTURE_RGB, ipf_rgb
 from scalebridge.patterns.grains import segment_grains
 from scalebridge.patterns.orientation import lattice_rotation_deg, sample_direction_in_crystal
 
@@ -227,7 +227,7 @@ def advection_velocity(frame: AtomFrame, previous: AtomFrame | None) -> np.ndarr
 def since_start(frame: AtomFrame, start: AtomFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per atom of ``frame``: x displacement since ``start`` (Å; unwrapped when
     :func:`unwrap_x` ran, else minimum image), lattice rotation since ``start`` (degrees), and
-    whether the rotation is defined (FCC or HCP in both frames)."""
+    whether the rotation is defined (FCC in both frames)."""
     _, here, there = np.intersect1d(frame.ids, start.ids, return_indices=True)
     displacement = np.zeros(len(frame.ids))
     if frame.x_unwrapped is not None and start.x_unwrapped is not None:
@@ -235,10 +235,9 @@ def since_start(frame: AtomFrame, start: AtomFrame) -> tuple[np.ndarray, np.ndar
     else:
         dx = frame.positions[here, 0] - start.positions[there, 0]
         displacement[here] = dx - frame.box[0] * np.round(dx / frame.box[0])
+    # PTM gives HCP orientations in their own template frame: only FCC in both frames compares
     crystal = np.zeros(len(frame.ids), dtype=bool)
-    crystal[here] = np.isin(frame.structure[here], (FCC, HCP)) & np.isin(
-        start.structure[there], (FCC, HCP)
-    )
+    crystal[here] = (frame.structure[here] == FCC) & (start.structure[there] == FCC)
     rotation = np.zeros(len(frame.ids))
     both = crystal[here]
     rotation[here[both]] = lattice_rotation_deg(

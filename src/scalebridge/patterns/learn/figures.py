@@ -60,22 +60,29 @@ def confusion(matrix: list[list[int]], title: str) -> Any:
     return fig
 
 
-def training_curves(histories: dict[str, list[dict[str, float]]]) -> Any:
+def training_curves(histories: dict[str, dict[str, list[dict[str, float]]]]) -> Any:
+    """Losses per epoch: one row per split, one panel per trained network."""
     from scalebridge.runs.figures import pyplot
 
     plt = pyplot()
-    fig, axes = plt.subplots(1, len(histories), figsize=(4.2 * len(histories), 3.2), squeeze=False)
-    for ax, (name, history) in zip(axes[0], histories.items(), strict=True):
-        epochs = [h["epoch"] for h in history]
-        ax.plot(epochs, [h["train_loss"] for h in history], label="training")
-        ax.plot(epochs, [h["val_loss"] for h in history], label="early-stopping tiles")
-        best = min(history, key=lambda h: h["val_loss"])
-        ax.axvline(best["epoch"], color="grey", lw=0.8, ls="--")
-        ax.set_xlabel("epoch")
-        ax.set_ylabel("loss")
-        ax.set_yscale("log")
-        ax.set_title(name, fontsize=9)
-        ax.legend(fontsize=7)
+    n_cols = max(len(h) for h in histories.values())
+    fig, axes = plt.subplots(
+        len(histories), n_cols, figsize=(3.2 * n_cols, 2.7 * len(histories)), squeeze=False
+    )
+    for row, (split, networks) in enumerate(histories.items()):
+        for ax in axes[row, len(networks) :]:
+            ax.axis("off")
+        for ax, (name, history) in zip(axes[row], networks.items(), strict=False):
+            epochs = [h["epoch"] for h in history]
+            ax.plot(epochs, [h["train_loss"] for h in history], label="training")
+            ax.plot(epochs, [h["val_loss"] for h in history], label="early-stopping tiles")
+            best = min(history, key=lambda h: h["val_loss"])
+            ax.axvline(best["epoch"], color="grey", lw=0.8, ls="--")
+            ax.set_xlabel("epoch")
+            ax.set_yscale("log")
+            ax.set_title(f"{split} split: {name}", fontsize=9)
+        axes[row, 0].set_ylabel("loss")
+    axes[0, 0].legend(fontsize=7)
     fig.tight_layout()
     return fig
 

@@ -1,17 +1,22 @@
 """The deformation-mechanism map: dominant pattern over normal pressure and depth.
 
-The classifier labels every tile of the chosen time. A Gaussian-process classifier
-(scikit-learn, one-vs-rest, Laplace approximation) then carries those labels from the
-simulated conditions to a grid of pressure × depth, one panel per composition and
-temperature. Its predictive probabilities give the dominant pattern and the map's
-uncertainty (normalised entropy: 0 = certain, 1 = all patterns equally likely). Far from any
-simulation the GP reverts to its prior, so the uncertainty grows there; the length scales
-are fixed fractions of the design space (they cannot be learnt along a direction — such as
-temperature — that the campaign did not vary).
+The classifier gives every tile of the chosen time its class probabilities (the ensemble's
+mean); each tile then enters a Gaussian-process classifier (scikit-learn, one-vs-rest,
+Laplace approximation) as five labels drawn from those probabilities, so a tile the model is
+unsure of pulls the map towards uncertainty. The GP carries them from the simulated
+conditions to a grid of pressure × depth, one panel per composition and temperature. Its
+predictive probabilities give the dominant pattern and the map's uncertainty (normalised
+entropy: 0 = certain, 1 = all patterns equally likely). Far from any simulation the GP
+reverts to its prior, so the uncertainty grows there; the length scales are fixed fractions
+of the design space (they cannot be learnt along a direction — such as temperature — that
+the campaign did not vary).
 
 The next simulations are the candidate conditions (composition, pressure, temperature) with
 the largest mean uncertainty over depth, excluding those already simulated: uncertainty
-sampling, the simplest active-learning rule.
+sampling, the simplest active-learning rule. The uncertainty mixes two things: patterns that
+really coexist at a condition (which no new simulation removes) and distance from any
+simulation (which one does); ranking unsimulated conditions only, where the second
+dominates, is what makes the list useful.
 """
 
 from __future__ import annotations
@@ -71,9 +76,6 @@ class MechanismMap:
     def proba(self, frame: pd.DataFrame) -> np.ndarray:
         """Probabilities over all PATTERNS (len(frame) x 5)."""
         out = np.zeros((len(frame), len(PATTERNS)))
-        if len(self.classes) == 1:
-            out[:, self.classes[0]] = 1.0
-            return out
         out[:, self.classes] = self.gp.predict_proba(self.features(frame))
         return out
 
@@ -84,8 +86,15 @@ def entropy(proba: np.ndarray) -> np.ndarray:
     return -(p * np.log(p)).sum(axis=1) / np.log(proba.shape[1])
 
 
-def fit_map(tiles: pd.DataFrame, time_ps: float, space: DesignSpace) -> MechanismMap:
-    """``tiles``: one row per tile with metadata and ``predicted`` (a pattern name)."""
+def fit_map(
+    tiles: pd.DataFrame, time_ps: float, space: DesignSpace, draws: int = 5
+) -> MechanismMap:
+    """``tiles``: one row per tile with metadata and either class probabilities
+    (``p_<pattern>`` columns, as ``patterns predict`` writes them) or ``predicted`` (a pattern
+    name)."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
     from sklearn.gaussian_process import GaussianProcessClassifier
     from sklearn.gaussian_process.kernels import RBF, ConstantKernel
 
@@ -106,15 +115,32 @@ def fit_map(tiles: pd.DataFrame, time_ps: float, space: DesignSpace) -> Mechanis
         length_scale=space.length_scale,
     )
     depth = (float(at["depth_angstrom"].min()), float(at["depth_angstrom"].max()))
-    labels = np.array([PATTERNS.index(p) for p in at["predicted"]])
+    columns = [f"p_{p.replace(' ', '_')}" for p in PATTERNS]
+    if set(columns) <= set(at.columns):
+        proba = at[columns].to_numpy(float)
+        rng = np.random.default_rng(0)
+        cumulative = np.cumsum(proba / proba.sum(axis=1, keepdims=True), axis=1)
+        picks = (rng.random((len(at), draws, 1)) > cumulative[:, None, :]).sum(axis=2)
+        labels = np.minimum(picks, len(PATTERNS) - 1).ravel()
+        at = at.loc[at.index.repeat(draws)].reset_index(drop=True)
+    else:
+        labels = np.array([PATTERNS.index(p) for p in at["predicted"]])
     classes = np.unique(labels)
+    if len(classes) < 2:
+        raise InputError(
+            f"the model gives every tile at t = {time_ps:g} ps the pattern "
+            f"{PATTERNS[classes[0]]!r}: there is no map to draw",
+            field="--time-ps",
+            expected="a time at which the tiles show at least two patterns",
+        )
     simulated = at[["ni_fraction", "pressure_gpa", "temperature_k"]].drop_duplicates()
     fitted = MechanismMap(None, classes, space, depth, simulated, time_ps, at)
-    if len(classes) > 1:
-        kernel = ConstantKernel(1.0, (0.1, 100.0)) * RBF(
-            length_scale=[space.length_scale] * 4, length_scale_bounds="fixed"
-        )
-        gp = GaussianProcessClassifier(kernel=kernel, random_state=0, n_restarts_optimizer=0)
+    kernel = ConstantKernel(1.0, (0.1, 100.0)) * RBF(
+        length_scale=[space.length_scale] * 4, length_scale_bounds="fixed"
+    )
+    gp = GaussianProcessClassifier(kernel=kernel, random_state=0, n_restarts_optimizer=0)
+    with warnings.catch_warnings():  # the amplitude may sit at its bound: stated in the docs
+        warnings.simplefilter("ignore", category=ConvergenceWarning)
         fitted.gp = gp.fit(fitted.features(at), labels)
     return fitted
 

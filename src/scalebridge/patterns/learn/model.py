@@ -123,7 +123,13 @@ def load_model(run_folder: str | Path) -> PatternModel:
         raise InputError(
             "no model.json", source=folder, expected="the folder written by `patterns train`"
         )
-    info = json.loads(path.read_text())
+    try:
+        info = json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not JSON: {exc}", source=path) from None
+    for name in ("autoencoder.pt", "classifier.pt"):
+        if not (folder / name).is_file():
+            raise InputError(f"{name} missing", source=folder, expected="a complete model folder")
     if info.get("format") != MODEL_FORMAT:
         raise InputError(
             f"model format {info.get('format')!r}",
@@ -131,13 +137,15 @@ def load_model(run_folder: str | Path) -> PatternModel:
             field="format",
             expected=MODEL_FORMAT,
         )
-    if info.get("labels") != list(PATTERNS) or info.get("channels") != list(CHANNELS):
-        raise InputError(
-            "labels or channels differ from this version of scalebridge",
-            source=path,
-            field="labels, channels",
-            expected=f"{list(PATTERNS)}; {list(CHANNELS)}",
-        )
+    expected = {"labels": list(PATTERNS), "channels": list(CHANNELS), "metadata": list(METADATA)}
+    for key, names in expected.items():
+        if info.get(key) != names:
+            raise InputError(
+                f"{key} {info.get(key)} differ from this version of scalebridge",
+                source=path,
+                field=key,
+                expected=str(names),
+            )
     settings = LearnSettings(**info["settings"])
     tile = int(info["dataset"]["tile_px"])
     autoencoder = build_autoencoder(tile, len(CHANNELS), settings.latent)

@@ -13,7 +13,7 @@ import pandas as pd
 from scalebridge.errors import InputError
 from scalebridge.patterns.dataset import EMBEDDED, TileDataset, load_dataset
 from scalebridge.patterns.descriptors import PATTERNS
-from scalebridge.patterns.learn.data import Normaliser, to_arrays
+from scalebridge.patterns.learn.data import Normaliser, random_split, to_arrays
 from scalebridge.patterns.learn.model import PatternModel, fingerprint, save_model
 from scalebridge.patterns.learn.workflow import (
     LearnSettings,
@@ -22,6 +22,7 @@ from scalebridge.patterns.learn.workflow import (
     ipf_colours,
     latents,
     predict_proba,
+    reconstruction_scores,
     split_rows,
 )
 from scalebridge.runs.figures import save_png
@@ -63,25 +64,32 @@ def run_autoencoder(
     checkpoints: Path,
     progress: bool = True,
 ) -> dict[str, Any]:
-    """Train the autoencoder on the random split's training tiles; reconstruction error on
-    its validation tiles; the latent vector of every tile (now and at t = 0)."""
+    """Train the autoencoder on the random split's training tiles (15 % of them for early
+    stopping); reconstruction error on its validation tiles, which it never saw; the latent
+    vector of every tile (now and at t = 0)."""
+    import torch
+
     dataset = load_dataset(source)
     train, val = split_rows(dataset, "random", settings)
     normaliser = Normaliser.fit(dataset, train)
     arrays = to_arrays(dataset, normaliser)
+    fit_rows, stop = random_split(arrays.labels[train], settings.stop_fraction, settings.seed + 1)
     with epoch_progress(progress, "autoencoder", settings.autoencoder_epochs) as observe:
-        model, metrics = fit_autoencoder(
-            arrays, normaliser, train, val, settings, checkpoints / "autoencoder.ckpt", [observe]
+        model, epochs = fit_autoencoder(
+            arrays,
+            train[fit_rows],
+            train[stop],
+            settings,
+            checkpoints / "autoencoder.ckpt",
+            [observe],
         )
+    scored = reconstruction_scores(model, arrays, val, normaliser)
     z_now, z_start = latents(model, arrays.now), latents(model, arrays.start)
-    np.savez_compressed(
-        folder / "latents.npz", now=z_now, start=z_start, rows=np.arange(len(z_now))
-    )
-    dataset.table.assign(
-        split=np.where(np.isin(np.arange(len(z_now)), val), "val", "train")
-    ).to_csv(folder / "tiles.csv", index=False)
-    import torch
-
+    np.savez_compressed(folder / "latents.npz", now=z_now, start=z_start)
+    role = np.full(len(z_now), "reference (t = 0)", dtype=object)
+    role[train] = "train"
+    role[val] = "validation"
+    dataset.table.assign(role=role).to_csv(folder / "tiles.csv", index=False)
     with torch.no_grad():
         rebuilt = model(torch.from_numpy(arrays.now[val])).numpy()
     shown = np.linspace(0, len(val) - 1, min(12, len(val))).astype(int)
@@ -89,13 +97,16 @@ def run_autoencoder(
         _reconstruction_figure(arrays.now[val][shown], rebuilt[shown], normaliser),
         folder / "reconstructions.png",
     )
-    metrics = {"autoencoder": metrics, "dataset": fingerprint(source, dataset)}
+    ae = scored | {"latent_dim": settings.latent, "epochs": epochs}
+    metrics = {"autoencoder": ae, "dataset": fingerprint(source, dataset)}
     write_json_atomic(folder / "metrics.json", metrics)
     page = Report("scalebridge · tile autoencoder")
     page.paragraph(
-        f"{settings.latent}-d latent, {metrics['autoencoder']['epochs']} epochs, "
-        f"{len(train)} training tiles. Held-out tiles ({len(val)}): orientation-colour MSE "
-        f"{metrics['autoencoder']['mse']:.4f}, SSIM {metrics['autoencoder']['ssim']:.3f}."
+        f"{settings.latent}-d latent, {epochs} epochs, {len(train)} training tiles. Held-out "
+        f"tiles ({len(val)}): orientation-colour MSE {ae['mse']:.4f}, SSIM {ae['ssim']:.3f}; "
+        f"all channels (standardised) MSE {ae['mse_all_channels_standardised']:.3f}. "
+        "latents.npz: the latent of every tile now and of its region at t = 0 (rows as in "
+        "tiles.csv)."
     )
     page.figure(folder / "reconstructions.png", caption="held-out tiles and their decoding")
     page.write(folder / "report.html")
@@ -148,7 +159,7 @@ def run_train(
                 split,
             )
     save_png(
-        training_curves({f"{s} {n}": h for s, pair in histories.items() for n, h in pair.items()}),
+        training_curves(histories),
         folder / "training.png",
     )
     write_json_atomic(folder / "metrics.json", metrics)
@@ -227,6 +238,7 @@ def load_inputs(paths: list[Path], model: PatternModel, scratch: Path) -> TileDa
     of *.dump)."""
     if len(paths) == 1 and (paths[0].suffix == ".npz" or str(paths[0]) == EMBEDDED):
         dataset = load_dataset(paths[0])
+        dataset.info["sha256"] = fingerprint(paths[0], dataset)["sha256"]
     else:
         from scalebridge.patterns.descriptors import LabelRules
         from scalebridge.patterns.workflow import TomographRun, make_tomographs, ordered_dumps
@@ -278,7 +290,12 @@ def run_predict(
     if "label" in table and table["label"].isin(PATTERNS).all():
         agree = float(np.mean(table["label"] == table["predicted"]))
         metrics["agreement_with_conventional_labels"] = agree
-        page.paragraph(f"Agreement with the conventional analysis' labels: {agree:.3f}.")
+        seen = dataset.info.get("sha256") == model.info["dataset"]["sha256"]
+        metrics["includes_training_tiles"] = seen
+        page.paragraph(
+            f"Agreement with the conventional analysis' labels: {agree:.3f}"
+            + (" (these tiles include the model's training tiles)." if seen else ".")
+        )
     write_json_atomic(folder / "metrics.json", metrics)
     page.write(folder / "report.html")
     return metrics
@@ -302,6 +319,8 @@ def run_map(
     tiles = predict_dataset(model, dataset)
     time_ps = float(tiles["time_ps"].max()) if time_ps is None else time_ps
     fitted = fit_map(tiles, time_ps, DesignSpace())
+    if ranked(fitted).empty:
+        raise InputError("every condition of the design space is simulated", field="design space")
     panels = fitted.simulated[["ni_fraction", "temperature_k"]].drop_duplicates()
     grids = {
         (float(ni), float(t)): map_grid(fitted, float(ni), float(t))
@@ -313,8 +332,6 @@ def run_map(
     save_png(mechanism_map(grids, fitted), folder / "mechanism_map.png")
     candidates = ranked(fitted)
     candidates.to_csv(folder / "next_simulations.csv", index=False)
-    if candidates.empty:
-        raise InputError("no candidate condition left", field="design space")
     page = Report("scalebridge · deformation-mechanism map")
     page.paragraph(
         f"Dominant pattern predicted by the model in {model.folder} for the "

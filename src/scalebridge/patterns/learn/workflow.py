@@ -17,6 +17,7 @@ from scalebridge.patterns.learn.data import (
     Arrays,
     Normaliser,
     random_split,
+    sample_rows,
     spatial_split,
     to_arrays,
 )
@@ -29,7 +30,7 @@ Observer = Callable[[Trainer, dict[str, float]], None]
 @dataclass(frozen=True)
 class LearnSettings:
     latent: int = 32
-    autoencoder_epochs: int = 60
+    autoencoder_epochs: int = 100
     classifier_epochs: int = 200
     batch: int = 64
     lr: float = 2e-3
@@ -105,15 +106,14 @@ def ipf_colours(images: np.ndarray, normaliser: Normaliser) -> np.ndarray:
 
 def fit_autoencoder(
     arrays: Arrays,
-    normaliser: Normaliser,
     train: np.ndarray,
-    val: np.ndarray,
+    stop: np.ndarray,
     settings: LearnSettings,
     checkpoint: Path | None = None,
     observers: list[Observer] | None = None,
-) -> tuple[Any, dict[str, Any]]:
-    """Train the autoencoder on ``train`` tiles; reconstruction error on ``val`` (MSE and
-    SSIM of the orientation colours, MSE of all standardised channels)."""
+) -> tuple[Any, int]:
+    """Train the autoencoder on ``train`` tiles, early stopping on ``stop`` tiles; returns
+    the model and the number of epochs run."""
     import torch
 
     from scalebridge.patterns.learn.models import build_autoencoder
@@ -121,27 +121,37 @@ def fit_autoencoder(
     seed_everything(settings.seed)
     images = torch.from_numpy(arrays.now)
     model = build_autoencoder(images.shape[-1], images.shape[1], settings.latent)
-    x_train, x_val = images[train], images[val]
+    x_train, x_stop = images[train], images[stop]
     mse = torch.nn.functional.mse_loss
     trainer = _train(
         model,
         lambda m, idx: mse(m(x_train[idx]), x_train[idx]),
-        lambda m: float(mse(m(x_val), x_val)),
+        lambda m: float(mse(m(x_stop), x_stop)),
         len(train),
         settings.autoencoder_epochs,
         settings,
         checkpoint,
         observers,
     )
+    return model, len(trainer.history)
+
+
+def reconstruction_scores(
+    model: Any, arrays: Arrays, rows: np.ndarray, normaliser: Normaliser
+) -> dict[str, Any]:
+    """Reconstruction error of ``rows`` (tiles the autoencoder never saw): MSE and SSIM of the
+    orientation colours (0–1), MSE of all standardised channels."""
+    import torch
+
     with torch.no_grad():
-        recon = model(x_val).numpy()
-    original, rebuilt = ipf_colours(x_val.numpy(), normaliser), ipf_colours(recon, normaliser)
-    return model, {
+        recon = model(torch.from_numpy(arrays.now[rows])).numpy()
+    original = ipf_colours(arrays.now[rows], normaliser)
+    rebuilt = ipf_colours(recon, normaliser)
+    return {
         "mse": float(np.mean((rebuilt - original) ** 2)),
         "ssim": ssim_global(rebuilt, original),
-        "mse_all_channels_standardised": float(np.mean((recon - x_val.numpy()) ** 2)),
-        "latent_dim": settings.latent,
-        "epochs": len(trainer.history),
+        "mse_all_channels_standardised": float(np.mean((recon - arrays.now[rows]) ** 2)),
+        "n_tiles": len(rows),
     }
 
 
@@ -269,13 +279,54 @@ class SplitResult:
 def split_rows(
     dataset: TileDataset, split: str, settings: LearnSettings
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(train, validation) rows of the ``random`` or ``spatial`` split."""
+    """(train, validation) rows of the ``random`` or ``spatial`` split; only tiles after
+    their run's first frame are samples (see :func:`sample_rows`)."""
     labels = np.array([PATTERNS.index(x) for x in dataset.table["label"]])
+    samples = sample_rows(dataset.table)
     if split == "random":
-        return random_split(labels, settings.val_fraction, settings.seed)
-    if split == "spatial":
-        return spatial_split(dataset.table, settings.spatial_fraction)
-    raise InputError(f"split {split!r}", field="--split", expected="random or spatial")
+        train, val = random_split(labels[samples], settings.val_fraction, settings.seed)
+        train, val = samples[train], samples[val]
+    elif split == "spatial":
+        subset = dataset.table.iloc[samples].reset_index(drop=True)
+        train, val = spatial_split(subset, settings.spatial_fraction)
+        train, val = samples[train], samples[val]
+    else:
+        raise InputError(f"split {split!r}", field="--split", expected="random or spatial")
+    present = np.unique(labels[train])
+    if len(val) == 0 or len(present) < 2:
+        raise InputError(
+            f"the {split} split leaves {len(val)} validation tiles and {len(present)} "
+            "pattern(s) in training",
+            source="dataset",
+            expected="tiles of at least two patterns after t = 0 in several runs",
+        )
+    return train, val
+
+
+def fit_split(
+    dataset: TileDataset,
+    train: np.ndarray,
+    settings: LearnSettings,
+    checkpoints: Path | None = None,
+    prefix: str = "",
+    observers: list[Observer] | None = None,
+) -> tuple[Any, Any, Normaliser, Arrays, np.ndarray]:
+    """Normaliser, autoencoder and classifier ensemble fitted on the ``train`` rows (15 % of
+    them held back for early stopping): (autoencoder, classifier, normaliser, arrays, the
+    early-stopping rows)."""
+    normaliser = Normaliser.fit(dataset, train)
+    arrays = to_arrays(dataset, normaliser)
+    fit_rows, stop = random_split(arrays.labels[train], settings.stop_fraction, settings.seed + 1)
+    fit_rows, stop = train[fit_rows], train[stop]
+
+    def checkpoint(name: str) -> Path | None:
+        return None if checkpoints is None else checkpoints / f"{prefix}{name}.ckpt"
+
+    ae, _ = fit_autoencoder(arrays, fit_rows, stop, settings, checkpoint("autoencoder"), observers)
+    classifier = fit_classifier(
+        arrays, ae.state_dict(), fit_rows, stop, settings, checkpoint("classifier"), observers
+    )
+    return ae, classifier, normaliser, arrays, stop
 
 
 def evaluate_split(
@@ -285,28 +336,26 @@ def evaluate_split(
     checkpoints: Path | None = None,
     observers: list[Observer] | None = None,
 ) -> SplitResult:
-    """Autoencoder + classifier on one split; scores with baselines on its validation tiles."""
+    """Autoencoder + classifier on one split; scores with baselines on its validation tiles,
+    which neither network nor the normalisation saw."""
     train, val = split_rows(dataset, split, settings)
-    normaliser = Normaliser.fit(dataset, train)
-    arrays = to_arrays(dataset, normaliser)
-    fit_rows, stop = random_split(arrays.labels[train], settings.stop_fraction, settings.seed + 1)
-    fit_rows, stop = train[fit_rows], train[stop]
-
-    def checkpoint(name: str) -> Path | None:
-        return None if checkpoints is None else checkpoints / f"{split}_{name}.ckpt"
-
-    ae, ae_metrics = fit_autoencoder(
-        arrays, normaliser, fit_rows, stop, settings, checkpoint("autoencoder"), observers
+    ae, classifier, normaliser, arrays, _ = fit_split(
+        dataset, train, settings, checkpoints, f"{split}_", observers
     )
-    classifier = fit_classifier(
-        arrays, ae.state_dict(), fit_rows, stop, settings, checkpoint("classifier"), observers
-    )
+    ae_metrics = reconstruction_scores(ae, arrays, val, normaliser) | {
+        "latent_dim": settings.latent,
+    }
     proba = predict_proba(classifier, arrays, val)
     result = scores(arrays.labels[val], proba.argmax(axis=1))
     z_now, z_start = latents(ae, arrays.now), latents(ae, arrays.start)
-    latent = np.c_[z_now, z_now - z_start]
-    result["baselines"] = baselines(
-        arrays.metadata, latent, arrays.labels, train, val, settings.seed
+    m_now, m_start = arrays.now.mean(axis=(2, 3)), arrays.start.mean(axis=(2, 3))
+    features = {
+        "metadata_only": arrays.metadata,
+        "latent_only": np.c_[z_now, z_now - z_start],
+        "channel_means": np.c_[m_now, m_now - m_start],
+    }
+    result["baselines"], result["baselines_macro_f1"] = baselines(
+        features, arrays.labels, train, val, settings.seed
     )
     result["n_train"], result["n_val"] = len(train), len(val)
     return SplitResult(result, ae_metrics, ae, classifier, normaliser, val, proba)
