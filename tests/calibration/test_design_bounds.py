@@ -49,3 +49,54 @@ def test_space_round_trip_and_fixed_parameters() -> None:
     assert np.allclose(PUBLISHED_SPACE.error_percent_of_range(goal, VALIDATION_PARAMETERS), 0)
     shifted = goal + 0.05 * PUBLISHED_SPACE.width
     assert np.allclose(PUBLISHED_SPACE.error_percent_of_range(shifted, VALIDATION_PARAMETERS), 5)
+
+
+@pytest.mark.parametrize(
+    "kwargs,field",
+    [
+        ({"lower": (0.0, -3.395, 0.05, 0.8)}, "beta_per_ev"),  # beta = 0 on the box's edge
+        ({"upper": (15.0, -3.36, 1.0, -0.5), "lower": (2.0, -3.395, 0.05, -0.8)}, "s_y_gpa"),
+        ({"epsilon0": -1.0}, "epsilon0"),
+        ({"chi_len_angstrom": float("nan")}, "chi_len_angstrom"),
+        ({"names": ("beta_per_ev", "u0_ev", "c0", "c0")}, "names"),
+        ({"lower": (2.0, -3.395, 0.05), "upper": (15.0, -3.36, 1.0)}, None),
+    ],
+)
+def test_a_box_outside_the_physical_domain_is_rejected_by_name(kwargs, field) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(InputError) as caught:
+        ParameterSpace(**kwargs)
+    assert caught.value.source == "parameter bounds"
+    assert caught.value.field == field
+    assert caught.value.expected
+
+
+@pytest.mark.parametrize(
+    "kwargs,field,expected",
+    [
+        ({"budget": 1}, "budget", ">= 2"),
+        ({"seed": -1}, "seed", ">= 0"),
+        ({"seeds": 0}, "seeds", ">= 1"),
+        ({"batch": 0}, "batch", ">= 1"),
+        ({"initial": 1}, "initial", ">= 2"),
+        ({"budget": 20.5}, "budget", "an integer"),
+        ({"n_candidates": 1}, "n_candidates", ">= 2"),
+        ({"n_restarts": -1}, "n_restarts", ">= 0"),
+        ({"acquisition_restarts": 0}, "acquisition_restarts", ">= 1"),
+        ({"raw_samples": 0}, "raw_samples", ">= 1"),
+        ({"stop_below": -0.1}, "stop_below", ">= 0"),
+        ({"stop_below": float("nan")}, "stop_below", ">= 0"),
+        ({"method": "ego"}, "method", "paper or bo"),
+        ({"objective": "l2"}, "objective", "robust or paper"),
+        ({"method": "bo", "budget": 20, "initial": 24}, "budget", "--budget >= 24"),
+    ],
+)
+def test_bad_calibration_settings_name_the_field_and_what_was_expected(
+    kwargs, field, expected
+) -> None:  # type: ignore[no-untyped-def]
+    from scalebridge.calibration.workflow import CalibrationSettings
+
+    with pytest.raises(InputError) as caught:
+        CalibrationSettings(**kwargs)
+    assert caught.value.field == field
+    assert expected in (caught.value.expected or "")
+    assert f"field '{field}'" in str(caught.value)

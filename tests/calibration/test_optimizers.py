@@ -8,6 +8,7 @@ import pytest
 from conftest import CENTRE, analytic_d, analytic_feasible
 from scalebridge.calibration.bo import BatchBO, BOSettings
 from scalebridge.calibration.paper import PaperEGO, PaperSettings, expected_improvement
+from scalebridge.errors import InputError
 
 
 def _paper(seed: int = 0) -> PaperEGO:
@@ -94,7 +95,7 @@ def test_bo_models_infeasibility_and_avoids_the_infeasible_corner() -> None:
     assert (asked[:, 1] < 0.85).sum() >= 5  # the band is 15 % of the box
     import torch
 
-    _, _, feasibility, _ = opt._models()
+    feasibility = opt.feasibility_model()
     band = torch.tensor(bad[:5], dtype=torch.double)
     assert (feasibility.posterior(band).mean.detach().numpy() > 0.5).all()
 
@@ -113,3 +114,139 @@ def test_bo_trust_region_grows_on_success_and_shrinks_on_failure() -> None:
     region = opt._trust_region(objective=None)
     assert np.all(region[0] <= 0.5) and np.all(region[1] >= 0.5)
     assert np.all(region[1] - region[0] <= 0.4 * 4 + 1e-12)
+
+
+def test_bo_restarts_a_spent_trust_region_away_from_it() -> None:
+    opt = BatchBO(
+        4, BOSettings(n_initial=4, failure_tolerance=1, length_min=0.1, restart_radius=0.25)
+    )
+    first = np.array([[0.5, 0.5, 0.5, 0.5], [0.9, 0.1, 0.9, 0.1], [0.2, 0.2, 0.2, 0.2]])
+    opt.tell(first, np.array([1.0, 2.0, 3.0]), np.ones(3, dtype=bool))
+    assert opt.trust_state().centre == 0 and opt.trust_state().restarts == 0
+    # no improvement: 0.8 -> 0.4 -> 0.2 -> 0.1, no restart yet; one point asked on the way
+    # lies outside the region and beats the initial design's second best
+    rim = np.array([[0.5, 0.5, 0.5, 0.85]])
+    opt.tell(np.vstack([np.full((1, 4), 0.52), rim]), np.array([1.5, 1.9]), np.ones(2, bool))
+    for _ in range(2):
+        opt.tell(np.full((2, 4), 0.52), np.array([1.5, 1.5]), np.ones(2, dtype=bool))
+    assert opt.trust_state().length == pytest.approx(0.1)
+    opt.tell(np.full((2, 4), 0.52), np.array([1.5, 1.5]), np.ones(2, bool))  # 0.05 < 0.1
+    state = opt.trust_state()
+    assert state.restarts == 1 and state.since == 5
+    assert state.length == pytest.approx(opt.settings.length_init)
+    # the best point of the initial design outside the spent region, not the rim point
+    assert state.centre == 1
+    assert np.allclose(state.spent, [[0.5, 0.5, 0.5, 0.5]])
+    region = opt._trust_region(objective=None, state=state)
+    assert np.all(region[0] <= first[1]) and np.all(region[1] >= first[1])
+    # an improvement in the new region moves its centre; the spent one is not revisited
+    opt.tell(np.full((1, 4), 0.85), np.array([1.8]), np.ones(1, dtype=bool))
+    assert opt.trust_state().centre == len(opt.history.d) - 1
+    assert opt.trust_state().restarts == 1
+    # without an initial-design point outside every spent region, the best later one leads
+    last = len(opt.history.d) - 1
+    assert opt._restart_centre(opt.history.d, first[:1], 1) == last
+    assert opt._restart_centre(opt.history.d, first[:2], 3) == 2
+    assert opt._restart_centre(opt.history.d, first, 3) == last
+    everywhere = np.array([[0.5, 0.5, 0.5, 0.7], [0.85, 0.85, 0.85, 0.85]])
+    # nothing outside: the point farthest from every spent centre
+    assert opt._restart_centre(opt.history.d, np.vstack([first, everywhere]), 3) == 4
+
+
+def test_bo_keeps_later_searches_out_of_a_spent_region() -> None:
+    settings = BOSettings(
+        n_initial=10,
+        num_restarts=2,
+        raw_samples=32,
+        failure_tolerance=1,
+        length_min=0.3,
+        exclusion_radius=0.25,
+    )
+    opt = BatchBO(4, settings)
+    _tell(opt, opt.initial_design())
+    iteration = 0
+    while opt.trust_state().restarts == 0:  # 0.8 -> 0.4 -> 0.2 < 0.3 without improvements
+        iteration += 1
+        _tell(opt, opt.ask(3, iteration))
+        assert iteration < 12
+    state = opt.trust_state()
+    assert opt._gap(opt.history.x[[state.centre]], state.spent)[0] > settings.restart_radius
+    asked = np.vstack([opt.ask(3, iteration + 1), opt.ask(3, iteration + 2)])
+    assert opt._gap(asked, state.spent).min() > 0.9 * settings.exclusion_radius
+
+
+def test_bo_asks_the_same_after_a_resume_as_without_one() -> None:
+    # hyper-parameters are warm-started from the fit of an anchor iteration, which a
+    # resumed optimiser (told everything, asked nothing) must recompute identically
+    settings = BOSettings(n_initial=10, num_restarts=2, raw_samples=32, refit_every=3, seed=2)
+    running = BatchBO(4, settings)
+    _tell(running, running.initial_design())
+    batches = []
+    for it in range(1, 6):
+        batches.append(running.ask(2, it))
+        _tell(running, batches[-1])
+    resumed = BatchBO(4, settings)
+    _tell(resumed, resumed.initial_design())
+    for x in batches:
+        _tell(resumed, x)
+    assert np.allclose(resumed.ask(2, 6), running.ask(2, 6), atol=1e-9)
+
+
+def test_bo_runs_torch_single_threaded_and_restores_the_setting() -> None:
+    import torch
+
+    before = torch.get_num_threads()
+    opt = _bo()
+    _tell(opt, opt.initial_design())
+    seen = []
+    original = opt._ask
+
+    def spy(n: int, iteration: int) -> np.ndarray:
+        seen.append(torch.get_num_threads())
+        return original(n, iteration)
+
+    opt._ask = spy  # type: ignore[method-assign]
+    opt.ask(2, 1)
+    assert seen == [1]
+    assert torch.get_num_threads() == before
+
+
+@pytest.mark.parametrize(
+    "make,field",
+    [
+        (lambda: BOSettings(n_initial=1), "n_initial"),
+        (lambda: BOSettings(raw_samples=0), "raw_samples"),
+        (lambda: BOSettings(refit_every=0), "refit_every"),
+        (lambda: BOSettings(length_min=0.9), "length_init"),
+        (lambda: BOSettings(restart_radius=-0.1), "restart_radius"),
+        (lambda: BOSettings(exclusion_radius=float("nan")), "exclusion_radius"),
+        (lambda: PaperSettings(n_candidates=1), "n_candidates"),
+        (lambda: PaperSettings(n_restarts=-1), "n_restarts"),
+        (lambda: PaperSettings(exclusion_radius=-0.01), "exclusion_radius"),
+    ],
+)
+def test_bad_optimizer_settings_raise_input_errors_naming_the_field(make, field) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(InputError) as caught:
+        make()
+    assert caught.value.field == field
+    assert caught.value.expected
+
+
+def test_the_loop_refuses_an_initial_design_larger_than_the_budget(tmp_path, stub) -> None:  # type: ignore[no-untyped-def]
+    from scalebridge.calibration.bounds import PUBLISHED_SPACE
+    from scalebridge.calibration.evaluations import EvaluationLog
+    from scalebridge.calibration.loop import CalibrationLoop, InProcessMapper
+    from scalebridge.calibration.workflow import CalibrationSettings, _task_factory
+
+    make = _task_factory(CalibrationSettings(method="paper", budget=30))
+    log = EvaluationLog(tmp_path / "evaluations.csv")
+    loop = CalibrationLoop(
+        _paper(), PUBLISHED_SPACE, log, make, stub, seed=0, budget=10, batch=1, stop_below=0.0
+    )
+    with pytest.raises(InputError, match="smaller than the initial design"):
+        loop.run(InProcessMapper())
+    assert stub.calls == 0
+    with pytest.raises(InputError, match="batch"):
+        CalibrationLoop(
+            _paper(), PUBLISHED_SPACE, log, make, stub, seed=0, budget=10, batch=0, stop_below=0
+        )

@@ -33,6 +33,13 @@ class ParameterSpace:
     names: tuple[str, ...] = field(default=NAMES)
 
     def __post_init__(self) -> None:
+        if sorted(self.names) != sorted(NAMES):
+            raise InputError(
+                f"{', '.join(self.names)}",
+                source="parameter bounds",
+                field="names",
+                expected=f"each of {', '.join(NAMES)} once",
+            )
         if not (len(self.lower) == len(self.upper) == len(self.names) == len(NAMES)):
             raise InputError(
                 f"{len(self.lower)} lower and {len(self.upper)} upper bounds",
@@ -47,6 +54,22 @@ class ParameterSpace:
                     field=name,
                     expected="finite bounds in the order (lower, upper)",
                 )
+        for corner in (self.lower, self.upper):  # the whole box must be solvable
+            try:
+                self.parameters(np.asarray(corner, dtype=float))
+            except InputError as error:
+                name = error.field or ""
+                where = (
+                    f"a bound {corner[self.names.index(name)]!r}"
+                    if name in self.names
+                    else f"the fixed value {getattr(self, name, None)!r}"
+                )
+                raise InputError(
+                    f"{where} is outside the physical domain",
+                    source="parameter bounds",
+                    field=error.field,
+                    expected=error.expected,
+                ) from None
 
     @property
     def dim(self) -> int:

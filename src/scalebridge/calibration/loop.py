@@ -18,6 +18,7 @@ import numpy as np
 from scalebridge.calibration.bounds import ParameterSpace
 from scalebridge.calibration.evaluations import Evaluation, EvaluationLog, EvaluationTask
 from scalebridge.calibration.optimizer import Optimizer
+from scalebridge.errors import InputError
 
 Observer = Callable[[Evaluation], None]
 TaskFactory = Callable[[int, int, int, np.ndarray], EvaluationTask]
@@ -76,6 +77,11 @@ class CalibrationLoop:
         batch: int,
         stop_below: float,
     ) -> None:
+        for field, value in (("budget", budget), ("batch", batch)):
+            if value < 1:
+                raise InputError(
+                    f"{value!r}", source="calibration loop", field=field, expected=">= 1"
+                )
         self.optimizer = optimizer
         self.space = space
         self.log = log
@@ -110,6 +116,14 @@ class CalibrationLoop:
                 break
             if iteration == 0:
                 x = self.optimizer.initial_design()
+                if x.shape[0] > self.budget:
+                    raise InputError(
+                        f"budget {self.budget} is smaller than the initial design "
+                        f"({x.shape[0]} points)",
+                        source="calibration loop",
+                        field="budget",
+                        expected=f">= {x.shape[0]} forward solves",
+                    )
             else:
                 n = min(self.batch, self.budget - done)
                 recorded = self._recorded(iteration)

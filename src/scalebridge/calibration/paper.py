@@ -17,6 +17,7 @@ import numpy as np
 
 from scalebridge.calibration.design import latin_hypercube, sobol
 from scalebridge.calibration.optimizer import History
+from scalebridge.errors import InputError
 
 
 @dataclass(frozen=True)
@@ -31,11 +32,22 @@ class PaperSettings:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        for name in ("n_initial", "n_candidates", "n_neighbours"):
-            if getattr(self, name) < 2:
-                raise ValueError(f"{name} must be >= 2")
-        if self.n_restarts < 0 or self.exclusion_radius < 0:
-            raise ValueError("n_restarts and exclusion_radius must be >= 0")
+        limits = {"n_initial": 2, "n_candidates": 2, "n_neighbours": 2, "n_restarts": 0}
+        for name, low in limits.items():
+            if getattr(self, name) < low:
+                raise InputError(
+                    f"{getattr(self, name)!r}",
+                    source="paper settings",
+                    field=name,
+                    expected=f"an integer >= {low}",
+                )
+        if not self.exclusion_radius >= 0:
+            raise InputError(
+                f"{self.exclusion_radius!r}",
+                source="paper settings",
+                field="exclusion_radius",
+                expected="a unit-cube distance >= 0",
+            )
 
 
 def expected_improvement(mu: np.ndarray, sd: np.ndarray, best: float) -> np.ndarray:

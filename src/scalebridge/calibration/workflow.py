@@ -10,6 +10,7 @@ the same command after an interruption resumes from it without repeating a solve
 
 from __future__ import annotations
 
+import math
 import shutil
 import time
 from collections.abc import Callable
@@ -34,6 +35,21 @@ from scalebridge.errors import InputError
 
 METHODS = ("paper", "bo")
 OBJECTIVES = ("robust", "paper")
+
+#: Smallest accepted value of every integer setting of :class:`CalibrationSettings`.
+_INTEGER_LIMITS = {
+    "budget": 2,
+    "seed": 0,
+    "seeds": 1,
+    "batch": 1,
+    "initial": 2,
+    "n_candidates": 2,
+    "n_restarts": 0,
+    "acquisition_restarts": 1,
+    "raw_samples": 1,
+}
+#: Integer settings that may be None (a default chosen from the method and the budget).
+_OPTIONAL = ("batch", "initial")
 
 
 @dataclass(frozen=True)
@@ -80,8 +96,8 @@ class CalibrationSettings:
     stop_below: float | None = None
     n_candidates: int = 16384
     n_restarts: int = 10
-    acquisition_restarts: int = 8
-    raw_samples: int = 256
+    acquisition_restarts: int = 4
+    raw_samples: int = 128
 
     def __post_init__(self) -> None:
         def bad(field: str, value: object, expected: str) -> InputError:
@@ -91,14 +107,18 @@ class CalibrationSettings:
             raise bad("method", self.method, " or ".join(METHODS))
         if self.objective not in OBJECTIVES:
             raise bad("objective", self.objective, " or ".join(OBJECTIVES))
-        if self.budget < 2:
-            raise bad("budget", self.budget, "at least 2 forward solves")
-        if self.seeds < 1:
-            raise bad("seeds", self.seeds, ">= 1")
-        if self.batch is not None and self.batch < 1:
-            raise bad("batch", self.batch, ">= 1")
-        if self.initial is not None and self.initial < 2:
-            raise bad("initial", self.initial, ">= 2")
+        for field, low in _INTEGER_LIMITS.items():
+            value = getattr(self, field)
+            if value is None and field in _OPTIONAL:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise bad(field, value, f"an integer >= {low}")
+        if self.stop_below is not None and not (
+            isinstance(self.stop_below, int | float)
+            and math.isfinite(self.stop_below)
+            and self.stop_below >= 0
+        ):
+            raise bad("stop_below", self.stop_below, "a finite objective >= 0 (or None: 0.01)")
         if self.initial_size > self.budget:
             raise InputError(
                 f"budget {self.budget} is smaller than the initial design "
