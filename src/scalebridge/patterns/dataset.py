@@ -19,19 +19,16 @@ import pandas as pd
 
 from scalebridge.errors import InputError
 from scalebridge.patterns.descriptors import PATTERNS
-from scalebridge.patterns.tiles import COLOUR_ARRAYS, IMAGE_ARRAYS
+from scalebridge.patterns.tiles import COLOUR_ARRAYS, IMAGE_ARRAYS, TileSet
 
 FORMAT = "scalebridge-patterns-tiles/2"
 
 
 @dataclass
-class TileDataset:
-    ipf: np.ndarray
-    structure: np.ndarray
-    advection: np.ndarray
-    displacement: np.ndarray
-    rotation: np.ndarray
-    table: pd.DataFrame
+class TileDataset(TileSet):
+    """The tiles of one or more runs (see :class:`~scalebridge.patterns.tiles.TileSet`) with
+    ``info``: format, tile and pixel size, label rules and names, runs."""
+
     info: dict[str, Any]
 
     def save(self, path: Path) -> None:
@@ -112,7 +109,12 @@ def build_dataset(
     import tempfile
 
     from scalebridge.patterns.descriptors import LabelRules
-    from scalebridge.patterns.workflow import TomographRun, make_tomographs, ordered_dumps
+    from scalebridge.patterns.workflow import (
+        TomographRun,
+        make_tomographs,
+        ordered_dumps,
+        read_tiles,
+    )
 
     runs = sorted(p.parent for p in Path(campaign).glob("runs/*/metrics.json"))
     if not runs:
@@ -123,9 +125,7 @@ def build_dataset(
     for run in runs:
         with tempfile.TemporaryDirectory() as scratch:
             make_tomographs(ordered_dumps([run / "dumps"]), settings, Path(scratch), rules)
-            with np.load(Path(scratch) / "tiles.npz") as data:
-                arrays = {k: data[k] for k in data.files}
-            table = pd.read_csv(Path(scratch) / "tiles.csv")
+            arrays, table = read_tiles(Path(scratch))
         table.insert(0, "run", run.name)
         parts.append((arrays, table))
     dataset = TileDataset(

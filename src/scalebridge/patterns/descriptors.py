@@ -98,9 +98,7 @@ def region_descriptors(
     hcp_now = float((now.structure[m_now] == HCP).mean()) if m_now.any() else 0.0
     hcp_start = float((start.structure[m_start] == HCP).mean()) if m_start.any() else 0.0
     moved, turned, crystal = change if change is not None else since_start(now, start)
-    matched = np.zeros(len(now.ids), dtype=bool)
-    matched[np.isin(now.ids, start.ids)] = True
-    region = m_now & matched
+    region = m_now & np.isin(now.ids, start.ids)
     rotated = region & crystal
     rotation = float(turned[rotated].mean()) if rotated.any() else 0.0
     g_now, g_start = grains(now, m_now), grains(start, m_start)

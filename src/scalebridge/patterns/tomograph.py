@@ -112,6 +112,14 @@ def _atom_frame(data: Any, where: str, settings: TomographSettings) -> AtomFrame
     )
 
 
+def x_step(frame: AtomFrame, other: AtomFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Atoms of ``frame`` also in ``other`` (row indices into each) and their x displacement
+    from ``other`` to ``frame`` by the minimum image of the periodic x."""
+    _, here, there = np.intersect1d(frame.ids, other.ids, return_indices=True)
+    dx = frame.positions[here, 0] - other.positions[there, 0]
+    return here, there, dx - frame.box[0] * np.round(dx / frame.box[0])
+
+
 def unwrap_x(frames: list[AtomFrame]) -> None:
     """Set ``x_unwrapped``: x continued across the periodic boundary by adding the
     minimum-image step between consecutive frames (ids matched), so displacements since the
@@ -120,9 +128,7 @@ def unwrap_x(frames: list[AtomFrame]) -> None:
     for frame in frames:
         frame.x_unwrapped = frame.positions[:, 0].copy()
         if previous is not None and previous.x_unwrapped is not None:
-            _, here, there = np.intersect1d(frame.ids, previous.ids, return_indices=True)
-            step = frame.positions[here, 0] - previous.positions[there, 0]
-            step -= frame.box[0] * np.round(step / frame.box[0])
+            here, there, step = x_step(frame, previous)
             frame.x_unwrapped[here] = previous.x_unwrapped[there] + step
         previous = frame
 
@@ -216,9 +222,7 @@ def advection_velocity(frame: AtomFrame, previous: AtomFrame | None) -> np.ndarr
     minimum image in x); thermal vibration averages out over the frame interval."""
     if previous is None or frame.time_ps <= previous.time_ps:
         return np.zeros(len(frame.ids))
-    _, here, there = np.intersect1d(frame.ids, previous.ids, return_indices=True)
-    dx = frame.positions[here, 0] - previous.positions[there, 0]
-    dx -= frame.box[0] * np.round(dx / frame.box[0])
+    here, _, dx = x_step(frame, previous)
     rate = np.zeros(len(frame.ids))
     rate[here] = dx / (frame.time_ps - previous.time_ps)
     return rate
@@ -228,13 +232,12 @@ def since_start(frame: AtomFrame, start: AtomFrame) -> tuple[np.ndarray, np.ndar
     """Per atom of ``frame``: x displacement since ``start`` (Å; unwrapped when
     :func:`unwrap_x` ran, else minimum image), lattice rotation since ``start`` (degrees), and
     whether the rotation is defined (FCC in both frames)."""
-    _, here, there = np.intersect1d(frame.ids, start.ids, return_indices=True)
+    here, there, dx = x_step(frame, start)
     displacement = np.zeros(len(frame.ids))
     if frame.x_unwrapped is not None and start.x_unwrapped is not None:
         displacement[here] = frame.x_unwrapped[here] - start.x_unwrapped[there]
     else:
-        dx = frame.positions[here, 0] - start.positions[there, 0]
-        displacement[here] = dx - frame.box[0] * np.round(dx / frame.box[0])
+        displacement[here] = dx
     # PTM gives HCP orientations in their own template frame: only FCC in both frames compares
     crystal = np.zeros(len(frame.ids), dtype=bool)
     crystal[here] = (frame.structure[here] == FCC) & (start.structure[there] == FCC)

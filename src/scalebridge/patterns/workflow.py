@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from scalebridge.errors import InputError
 from scalebridge.patterns.descriptors import PATTERNS, LabelRules
@@ -136,3 +137,10 @@ def make_tomographs(
 
 def save_tiles(tiles: TileSet, path: Path) -> None:
     np.savez_compressed(path, **{name: getattr(tiles, name) for name in IMAGE_ARRAYS})
+
+
+def read_tiles(folder: Path) -> tuple[dict[str, np.ndarray], pd.DataFrame]:
+    """The image arrays and the table that :func:`make_tomographs` wrote into ``folder``."""
+    with np.load(folder / "tiles.npz") as data:
+        arrays = {name: data[name] for name in IMAGE_ARRAYS}
+    return arrays, pd.read_csv(folder / "tiles.csv")

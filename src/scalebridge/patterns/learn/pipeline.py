@@ -13,7 +13,7 @@ import pandas as pd
 from scalebridge.errors import InputError
 from scalebridge.patterns.dataset import EMBEDDED, TileDataset, load_dataset
 from scalebridge.patterns.descriptors import PATTERNS
-from scalebridge.patterns.learn.data import Normaliser, random_split, to_arrays
+from scalebridge.patterns.learn.data import Normaliser, to_arrays
 from scalebridge.patterns.learn.model import PatternModel, fingerprint, save_model
 from scalebridge.patterns.learn.workflow import (
     LearnSettings,
@@ -22,6 +22,7 @@ from scalebridge.patterns.learn.workflow import (
     ipf_colours,
     latents,
     predict_proba,
+    prepare,
     reconstruction_scores,
     split_rows,
 )
@@ -71,14 +72,12 @@ def run_autoencoder(
 
     dataset = load_dataset(source)
     train, val = split_rows(dataset, "random", settings)
-    normaliser = Normaliser.fit(dataset, train)
-    arrays = to_arrays(dataset, normaliser)
-    fit_rows, stop = random_split(arrays.labels[train], settings.stop_fraction, settings.seed + 1)
+    normaliser, arrays, fit_rows, stop = prepare(dataset, train, settings)
     with epoch_progress(progress, "autoencoder", settings.autoencoder_epochs) as observe:
         model, epochs = fit_autoencoder(
             arrays,
-            train[fit_rows],
-            train[stop],
+            fit_rows,
+            stop,
             settings,
             checkpoints / "autoencoder.ckpt",
             [observe],
@@ -255,12 +254,10 @@ def load_inputs(paths: list[Path], model: PatternModel, scratch: Path) -> TileDa
 
 
 def _tiles_as_dataset(folder: Path, trained: dict[str, Any]) -> TileDataset:
-    from scalebridge.patterns.tiles import IMAGE_ARRAYS
+    from scalebridge.patterns.workflow import read_tiles
 
-    table = pd.read_csv(folder / "tiles.csv")
+    arrays, table = read_tiles(folder)
     table.insert(0, "run", "input")
-    with np.load(folder / "tiles.npz") as data:
-        arrays = {k: data[k] for k in IMAGE_ARRAYS}
     info = {"tile_px": trained["tile_px"], "pixel_angstrom": trained["pixel_angstrom"]}
     return TileDataset(**arrays, table=table, info=info)
 
@@ -319,7 +316,8 @@ def run_map(
     tiles = predict_dataset(model, dataset)
     time_ps = float(tiles["time_ps"].max()) if time_ps is None else time_ps
     fitted = fit_map(tiles, time_ps, DesignSpace())
-    if ranked(fitted).empty:
+    candidates = ranked(fitted)
+    if candidates.empty:
         raise InputError("every condition of the design space is simulated", field="design space")
     panels = fitted.simulated[["ni_fraction", "temperature_k"]].drop_duplicates()
     grids = {
@@ -330,7 +328,6 @@ def run_map(
         folder / "map.csv", index=False
     )
     save_png(mechanism_map(grids, fitted), folder / "mechanism_map.png")
-    candidates = ranked(fitted)
     candidates.to_csv(folder / "next_simulations.csv", index=False)
     page = Report("scalebridge · deformation-mechanism map")
     page.paragraph(

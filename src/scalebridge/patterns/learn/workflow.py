@@ -303,6 +303,17 @@ def split_rows(
     return train, val
 
 
+def prepare(
+    dataset: TileDataset, train: np.ndarray, settings: LearnSettings
+) -> tuple[Normaliser, Arrays, np.ndarray, np.ndarray]:
+    """Normaliser of the ``train`` rows, the standardised arrays, and ``train`` divided into
+    fitting rows and early-stopping rows (``stop_fraction`` of them)."""
+    normaliser = Normaliser.fit(dataset, train)
+    arrays = to_arrays(dataset, normaliser)
+    fit_rows, stop = random_split(arrays.labels[train], settings.stop_fraction, settings.seed + 1)
+    return normaliser, arrays, train[fit_rows], train[stop]
+
+
 def fit_split(
     dataset: TileDataset,
     train: np.ndarray,
@@ -314,10 +325,7 @@ def fit_split(
     """Normaliser, autoencoder and classifier ensemble fitted on the ``train`` rows (15 % of
     them held back for early stopping): (autoencoder, classifier, normaliser, arrays, the
     early-stopping rows)."""
-    normaliser = Normaliser.fit(dataset, train)
-    arrays = to_arrays(dataset, normaliser)
-    fit_rows, stop = random_split(arrays.labels[train], settings.stop_fraction, settings.seed + 1)
-    fit_rows, stop = train[fit_rows], train[stop]
+    normaliser, arrays, fit_rows, stop = prepare(dataset, train, settings)
 
     def checkpoint(name: str) -> Path | None:
         return None if checkpoints is None else checkpoints / f"{prefix}{name}.ckpt"
