@@ -71,19 +71,29 @@ def main() -> None:
 
     print(
         "| seed | split | accuracy | macro-F1 | majority | metadata only | latent only |"
-        " channel means | train wall (s, both splits) |"
+        " channel means | rules on reading | train wall (s, both splits) |"
     )
-    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for seed, key, s, seconds in rows:
         b = s["baselines"]
         print(
             f"| {seed} | {key} | {s['accuracy']:.3f} | {s['macro_f1']:.3f} | "
             f"{b['majority']:.3f} | {b['metadata_only']:.3f} | {b['latent_only']:.3f} | "
-            f"{b['channel_means']:.3f} | {seconds:.0f} |"
+            f"{b['channel_means']:.3f} | {s['rules_on_reading']:.3f} | {seconds:.0f} |"
         )
+    print()
+    print("descriptor readings, R² on the validation tiles (log grain size ratio):")
+    for seed, key, s, _ in rows:
+        r2 = ", ".join(f"{k} {v:.2f}" for k, v in s["descriptor_r2"].items())
+        print(f"  seed {seed} {key}: {r2}")
     for key in ("random_split", "spatial_holdout"):
-        acc = np.array([s["accuracy"] for _, k, s, _ in rows if k == key])
-        print(f"{key}: mean accuracy {acc.mean():.3f}, min {acc.min():.3f}, max {acc.max():.3f}")
+        for name, pick in (
+            ("accuracy", lambda s: s["accuracy"]),
+            ("rules on reading", lambda s: s["rules_on_reading"]),
+            ("channel-means baseline", lambda s: s["baselines"]["channel_means"]),
+        ):
+            acc = np.array([pick(s) for _, k, s, _ in rows if k == key])
+            print(f"{key}: {name} mean {acc.mean():.3f}, min {acc.min():.3f}, max {acc.max():.3f}")
     walls = [seconds for _, k, _, seconds in rows if k == "random_split"]
     print(
         f"train wall time: median {np.median(walls):.0f} s (target 600 s: "

@@ -94,6 +94,9 @@ def _dataset(n: int = 5, tile: int = 8) -> TileDataset:
         advection=rng.normal(size=(n, tile, tile)).astype(np.float16),
         displacement=rng.normal(size=(n, tile, tile)).astype(np.float16),
         rotation=rng.uniform(0, 40, size=(n, tile, tile)).astype(np.float16),
+        density=rng.integers(0, 7, size=(n, tile, tile)).astype(np.float16),
+        crystal=rng.uniform(0, 1, size=(n, tile, tile)).astype(np.float16),
+        grain_size=rng.integers(0, 3000, size=(n, tile, tile)).astype(np.float16),
         table=table,
         info={"tile_px": tile, "pixel_angstrom": 2.0},
     )
@@ -106,6 +109,7 @@ def test_dataset_round_trip_and_checks(tmp_path):
     back = load_dataset(path)
     np.testing.assert_array_equal(back.ipf, original.ipf)
     np.testing.assert_array_equal(back.rotation, original.rotation)
+    np.testing.assert_array_equal(back.density, original.density)
     pd.testing.assert_frame_equal(back.table, original.table, check_dtype=False)
     bad = _dataset()
     bad.table.loc[0, "label"] = "melting"
@@ -120,7 +124,8 @@ def test_dataset_round_trip_and_checks(tmp_path):
     np.savez(tmp_path / "other.npz", info=np.array('{"format": "something/2"}'))
     with pytest.raises(InputError, match="format"):
         load_dataset(tmp_path / "other.npz")
-    version_1 = '{"format": "scalebridge-patterns-tiles/1"}'
-    np.savez(tmp_path / "v1.npz", info=np.array(version_1))
-    with pytest.raises(InputError, match="rebuild it with"):
-        load_dataset(tmp_path / "v1.npz")
+    for old in (1, 2):
+        version = f'{{"format": "scalebridge-patterns-tiles/{old}"}}'
+        np.savez(tmp_path / "old.npz", info=np.array(version))
+        with pytest.raises(InputError, match="rebuild it with"):
+            load_dataset(tmp_path / "old.npz")

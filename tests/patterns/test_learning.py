@@ -8,6 +8,8 @@ import pytest
 from scalebridge.errors import InputError
 from scalebridge.patterns.descriptors import PATTERNS
 from scalebridge.patterns.learn.data import (
+    CHANNELS,
+    ORIENTATION,
     Normaliser,
     random_split,
     spatial_split,
@@ -81,7 +83,8 @@ def test_classifier_learns_and_is_deterministic(synthetic):
     again = evaluate_split(data, "random", FAST)
     assert first.scores == again.scores  # same seed, same numbers
     np.testing.assert_array_equal(first.proba, again.proba)
-    assert first.scores["accuracy"] >= 0.95  # colours decide the class
+    assert first.scores["accuracy"] >= 0.95  # the structure and rotation maps decide
+    assert first.scores["descriptor_r2"]["hcp_fraction_change"] >= 0.8  # it reads the twins
     assert first.scores["accuracy"] > first.scores["baselines"]["majority"]
     assert first.scores["baselines"]["latent_only"] >= 0.9  # the latent keeps the colour
     assert set(first.scores["baselines"]) == {
@@ -112,3 +115,69 @@ def test_interrupted_training_resumes_to_the_same_result(tmp_path, synthetic):
     resumed = reconstruction_scores(model, arrays, val, norm)
     assert resumed_epochs == epochs == 6
     assert resumed["mse"] == pytest.approx(uninterrupted["mse"], rel=1e-6)
+
+
+def _identity_normaliser() -> Normaliser:
+    ones = (1.0,) * len(CHANNELS)
+    return Normaliser((0.0,) * len(CHANNELS), ones, (0.0,), (1.0,))
+
+
+def test_atom_means_weight_pixels_by_their_atoms():
+    import torch
+
+    from scalebridge.patterns.learn.models import atom_means
+
+    tile = torch.zeros(1, len(CHANNELS), 2, 2)
+    c = {name: i for i, name in enumerate(CHANNELS)}
+    tile[0, c["density"]] = torch.tensor([[1.0, 3.0], [0.0, 4.0]])  # an empty pixel: gap-filled
+    tile[0, c["crystal"]] = torch.tensor([[1.0, 0.0], [1.0, 0.5]])
+    tile[0, c["structure_r"]] = torch.tensor([[0.2, 1.0], [9.0, 0.5]])
+    tile[0, c["rotation"]] = torch.tensor([[10.0, 99.0], [99.0, 4.0]])
+    means = atom_means(tile, _identity_normaliser())[0]
+    assert float(means[c["structure_r"]]) == pytest.approx((0.2 + 3.0 + 2.0) / 8)
+    # rotation over the atoms whose rotation is defined: 1 atom at 10°, 2 atoms at 4°
+    assert float(means[c["rotation"]]) == pytest.approx((10.0 + 2 * 4.0) / 3)
+
+
+def test_classifier_does_not_see_orientation_colours():
+    import torch
+
+    from scalebridge.patterns.learn.models import build_autoencoder, build_classifier
+
+    torch.manual_seed(0)
+    encoder = build_autoencoder(8, len(CHANNELS)).encoder
+    model = build_classifier(encoder, _identity_normaliser(), 1, len(PATTERNS), 4).eval()
+    now, start, meta = (
+        torch.rand(3, len(CHANNELS), 8, 8),
+        torch.rand(3, len(CHANNELS), 8, 8),
+        torch.rand(3, 1),
+    )
+    recoloured = now.clone()
+    colours = [CHANNELS.index(name) for name in ORIENTATION]
+    recoloured[:, colours] = torch.rand(3, 3, 8, 8)
+    with torch.no_grad():
+        assert torch.equal(model(now, start, meta), model(recoloured, start, meta))
+        other = now.clone()
+        other[:, CHANNELS.index("structure_r")] += 1.0
+        assert not torch.equal(model(now, start, meta), model(other, start, meta))
+
+
+def test_training_never_makes_a_one_tile_batch():
+    """65 tiles in batches of 64: the last tile joins the batch before it (batch
+    normalisation cannot train on a single sample)."""
+    import torch
+
+    from scalebridge.patterns.learn.training import Trainer
+
+    torch.manual_seed(0)
+    x, y = torch.randn(65, 3), torch.randn(65, 1)
+    model = torch.nn.Sequential(torch.nn.BatchNorm1d(3), torch.nn.Linear(3, 1))
+    sizes = []
+
+    def step(m, idx):
+        sizes.append(len(idx))
+        return ((m(x[idx]) - y[idx]) ** 2).mean()
+
+    trainer = Trainer(model, step, lambda m: 0.0, n_train=65, epochs=1, batch=64)
+    trainer.run()
+    assert sizes == [65]

@@ -35,6 +35,9 @@ def test_train_writes_the_metrics_figures_and_model(trained):
         split = metrics[key]
         assert {"accuracy", "macro_f1", "per_class_f1", "baselines"} <= set(split)
         assert {"majority", "metadata_only", "latent_only"} <= set(split["baselines"])
+        assert (
+            0 <= split["rules_on_reading"] <= 1 and "hcp_fraction_change" in split["descriptor_r2"]
+        )
         assert 0 <= split["accuracy"] <= 1 and set(split["per_class_f1"]) <= set(PATTERNS)
         assert np.sum(split["confusion"]) == split["n_val"]
     assert metrics["autoencoder"]["latent_dim"] == 32
@@ -60,6 +63,11 @@ def test_predict_tiles_and_refuse_other_sizes(trained, tmp_path, synthetic):
     assert len(table) == len(load_dataset("embedded").table)
     assert set(table["predicted"]) <= set(PATTERNS)
     assert ((table["probability"] > 0.2) & (table["probability"] <= 1)).all()
+    # the descriptors read from the images, and the rules applied to them
+    assert set(table["rules_on_reading"]) <= set(PATTERNS)
+    assert (table["read_grain_size_ratio"] > 0).all()
+    read, truth = table["read_hcp_fraction_change"], table["hcp_fraction_change"]
+    assert np.corrcoef(read, truth)[0, 1] > 0.7  # even a briefly trained network reads twins
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["agreement_with_conventional_labels"] > 0.5
     assert metrics["includes_training_tiles"] is True
@@ -79,7 +87,7 @@ def test_map_and_next_simulations(trained, tmp_path):
         (c["ni_fraction"], c["pressure_gpa"], c["temperature_k"])
         for c in metrics["simulated_conditions"]
     }
-    assert len(simulated) == 6
+    assert len(simulated) == 12  # 3 compositions × 2 pressures × 2 temperatures
     ranked = pd.read_csv(out / "next_simulations.csv")
     assert (
         not {tuple(r) for r in ranked[["ni_fraction", "pressure_gpa", "temperature_k"]].to_numpy()}

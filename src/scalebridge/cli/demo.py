@@ -110,9 +110,8 @@ def run_demo(args: argparse.Namespace) -> int:
         report.heading("patterns — tomographs of sliding CuNi (Ehrich, May, Eder 2025)")
         report.paragraph(
             f"The embedded dataset: {len(tiles.table)} labelled tiles from "
-            f"{len(tiles.info['runs'])} sliding runs of our own (Cu, CuNi25, Ni; 0.5 and 3 GPa). "
-            + ", ".join(f"{label}: {n}" for label, n in counts.items())
-            + "."
+            f"{len(tiles.info['runs'])} sliding runs of our own (Cu, CuNi25, Ni; 0.5 and 3 GPa; "
+            "300 and 600 K). " + ", ".join(f"{label}: {n}" for label, n in counts.items()) + "."
         )
         report.figure(run.path / "patterns_tiles.png", caption="Example tiles per pattern")
         patterns_dir = run.path / "patterns"

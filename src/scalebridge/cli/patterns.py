@@ -61,8 +61,10 @@ def register(subparsers: Any) -> None:
 def _register_dataset(commands: Any) -> None:
     dataset = commands.add_parser("dataset", help="tile datasets")
     steps = dataset.add_subparsers(dest="dataset_command", metavar="COMMAND", required=True)
-    build = steps.add_parser("build", help="tiles of every finished run of a campaign")
-    build.add_argument("campaign", type=Path, help="folder written by `md campaign`")
+    build = steps.add_parser("build", help="tiles of every finished run of campaigns")
+    build.add_argument(
+        "campaign", type=Path, nargs="+", help="one or more folders written by `md campaign`"
+    )
     build.add_argument("--out", type=Path, required=True, help="dataset file (.npz)")
     build.add_argument("--tile-px", type=int, default=16)
     build.add_argument("--pixel-angstrom", type=float, default=2.0)

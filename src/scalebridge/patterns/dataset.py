@@ -1,10 +1,13 @@
 """The tile dataset: images (uint8), metadata, descriptors and labels in one versioned file.
 
 ``.npz`` with arrays ``ipf`` and ``structure`` (N x T x T x 3, uint8), ``advection``
-(N x T x T, float16, Å/ps), ``displacement`` (Å since t = 0) and ``rotation`` (degrees since
-t = 0), one array per table column (``meta__<name>``), and ``info`` (a JSON string: format
-version, pixel size, tile size, label rules, label names). Version 2 added displacement and
-rotation; a version-1 file is refused with the command that rebuilds it.
+(N x T x T, float16, Å/ps), ``displacement`` (Å since t = 0), ``rotation`` (degrees since
+t = 0), ``density`` (atoms per pixel), ``crystal`` (share of a pixel's atoms FCC now and
+at t = 0) and ``grain_size`` (atoms in each atom's grain, pixel mean), one array per table
+column (``meta__<name>``), and ``info`` (a JSON string:
+format version, pixel size, tile size, label rules, label names, runs). Version 2 added
+displacement and rotation, version 3 density, crystal share and grain size; an older file is refused
+with the command that rebuilds it.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from scalebridge.errors import InputError
 from scalebridge.patterns.descriptors import PATTERNS
 from scalebridge.patterns.tiles import COLOUR_ARRAYS, IMAGE_ARRAYS, TileSet
 
-FORMAT = "scalebridge-patterns-tiles/2"
+FORMAT = "scalebridge-patterns-tiles/3"
 
 
 @dataclass
@@ -50,10 +53,11 @@ EMBEDDED = "embedded"
 
 
 def embedded_path() -> Path:
-    """The tile dataset shipped in the package (built from campaigns/patterns_pilot.toml)."""
+    """The tile dataset shipped in the package (built from campaigns/patterns_pilot.toml and
+    campaigns/patterns_warm.toml)."""
     from importlib import resources
 
-    return Path(str(resources.files("scalebridge") / "data" / "patterns" / "tiles_pilot.npz"))
+    return Path(str(resources.files("scalebridge") / "data" / "patterns" / "tiles.npz"))
 
 
 def load_dataset(path: Path | str) -> TileDataset:
@@ -103,9 +107,10 @@ def load_dataset(path: Path | str) -> TileDataset:
 
 
 def build_dataset(
-    campaign: Path, out: Path, *, tile_px: int = 16, pixel_angstrom: float = 2.0
+    campaigns: Path | list[Path], out: Path, *, tile_px: int = 16, pixel_angstrom: float = 2.0
 ) -> TileDataset:
-    """Tomographs and tiles of every finished run of a campaign folder, as one dataset."""
+    """Tomographs and tiles of every finished run of one or more campaign folders, as one
+    dataset (run names must differ between the campaigns)."""
     import tempfile
 
     from scalebridge.patterns.descriptors import LabelRules
@@ -116,9 +121,21 @@ def build_dataset(
         read_tiles,
     )
 
-    runs = sorted(p.parent for p in Path(campaign).glob("runs/*/metrics.json"))
-    if not runs:
-        raise InputError("no finished run", source=campaign, expected="a `md campaign` folder")
+    folders = [Path(campaigns)] if isinstance(campaigns, str | Path) else list(campaigns)
+    runs = []
+    for campaign in folders:
+        found = sorted(p.parent for p in Path(campaign).glob("runs/*/metrics.json"))
+        if not found:
+            raise InputError("no finished run", source=campaign, expected="a `md campaign` folder")
+        runs += found
+    names = [r.name for r in runs]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise InputError(
+            f"run {twice[0]} is in more than one campaign",
+            source=", ".join(map(str, folders)),
+            expected="campaigns whose runs differ (composition, pressure, temperature, seed)",
+        )
     rules = LabelRules()
     settings = TomographRun(pixel_angstrom=pixel_angstrom, tile_px=tile_px)
     parts = []

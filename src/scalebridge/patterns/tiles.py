@@ -14,7 +14,14 @@ from scalebridge.patterns.tomograph import AtomFrame, Raster, Tomograph, since_s
 DESCRIPTORS = ("grain_size_ratio", "hcp_fraction_change", "rotation_deg", "advection_angstrom")
 #: Per-tile images: colour (N x T x T x 3, uint8) and scalar maps (N x T x T, float16).
 COLOUR_ARRAYS = ("ipf", "structure")
-SCALAR_ARRAYS = ("advection", "displacement", "rotation")
+SCALAR_ARRAYS = (
+    "advection",
+    "displacement",
+    "rotation",
+    "density",
+    "crystal",
+    "grain_size",
+)
 IMAGE_ARRAYS = COLOUR_ARRAYS + SCALAR_ARRAYS
 
 
@@ -22,13 +29,18 @@ IMAGE_ARRAYS = COLOUR_ARRAYS + SCALAR_ARRAYS
 class TileSet:
     """Tiles of one run: images (N x T x T x 3 uint8 ipf and structure; N x T x T float16
     advection velocity in Å/ps, displacement since t = 0 in Å, lattice rotation since t = 0
-    in degrees) and one table row each (metadata, descriptors, label)."""
+    in degrees, atoms per pixel, crystal fraction, grain size in atoms — see
+    :class:`~scalebridge.patterns.tomograph.Tomograph`) and one table row each (metadata,
+    descriptors, label)."""
 
     ipf: np.ndarray
     structure: np.ndarray
     advection: np.ndarray
     displacement: np.ndarray
     rotation: np.ndarray
+    density: np.ndarray
+    crystal: np.ndarray
+    grain_size: np.ndarray
     table: pd.DataFrame
 
 
@@ -108,27 +120,36 @@ def heatmaps(table: pd.DataFrame) -> Any:
 
 
 def frame_figure(image: Tomograph, title: str) -> Any:
-    """The tomographs of one frame: orientation and structure, then the three scalar maps."""
-    from matplotlib.colors import TwoSlopeNorm
+    """The tomographs of one frame: orientation, structure and the grain-size map, then the
+    scalar maps; the atoms per pixel and crystal share, the weights of tile averages,
+    last."""
+    from matplotlib.colors import LogNorm, TwoSlopeNorm
 
     from scalebridge.runs.figures import pyplot
 
     plt = pyplot()
-    fig, axes = plt.subplots(2, 3, figsize=(13, 5.6))
+    fig, axes = plt.subplots(2, 4, figsize=(17, 5.6))
     axes[0, 0].imshow(image.ipf, interpolation="nearest")
     axes[0, 0].set_title("orientation (IPF of z: [001] red, [101] green, [111] blue)", fontsize=8)
     axes[0, 1].imshow(image.structure, interpolation="nearest")
     axes[0, 1].set_title("structure (grey FCC, red HCP, white other)", fontsize=8)
-    axes[0, 2].axis("off")
     scalar = (
-        ("advection", "advection velocity vx (Å/ps)", "coolwarm", True),
-        ("displacement", "x displacement since t = 0 (Å)", "coolwarm", True),
-        ("rotation", "lattice rotation since t = 0 (°)", "magma", False),
+        (axes[0, 2], "grain_size", "grain size (atoms in the grain)", "cividis", "log"),
+        (axes[0, 3], "density", "atoms per pixel column", "viridis", None),
+        (axes[1, 0], "advection", "advection velocity vx (Å/ps)", "coolwarm", "signed"),
+        (axes[1, 1], "displacement", "x displacement since t = 0 (Å)", "coolwarm", "signed"),
+        (axes[1, 2], "rotation", "lattice rotation since t = 0 (°)", "magma", None),
+        (axes[1, 3], "crystal", "share of atoms FCC now and at t = 0", "Greys_r", None),
     )
-    for ax, (name, label, cmap, signed) in zip(axes[1], scalar, strict=True):
+    for ax, name, label, cmap, scale in scalar:
         values = np.where(image.material, getattr(image, name), np.nan)
         limit = max(float(np.nanmax(np.abs(values))), 1e-6)
-        norm = TwoSlopeNorm(0.0, -limit, limit) if signed else None
+        norm: Any = None
+        if scale == "signed":
+            norm = TwoSlopeNorm(0.0, -limit, limit)
+        elif scale == "log":
+            values = np.where(values >= 1, values, np.nan)
+            norm = LogNorm(1.0, max(limit, 10.0))
         shown = ax.imshow(values, cmap=cmap, norm=norm, interpolation="nearest")
         ax.set_title(label, fontsize=8)
         fig.colorbar(shown, ax=ax, shrink=0.8)

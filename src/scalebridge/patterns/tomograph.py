@@ -206,7 +206,15 @@ def _fill_gaps(image: np.ndarray, counts: np.ndarray) -> np.ndarray:
 class Tomograph:
     """Images of one frame: ipf and structure (H x W x 3, 0–1), advection (H x W, Å/ps),
     displacement since t = 0 (H x W, Å), lattice rotation since t = 0 (H x W, degrees),
-    and the material mask (H x W)."""
+    atom density (H x W, atoms per pixel column), crystal fraction (H x W, the share of a
+    pixel's atoms that are FCC now and were at t = 0: those whose rotation is defined), grain
+    size (H x W, mean over the pixel's atoms of the number of atoms in the atom's grain, 0
+    for atoms in no grain: the grain-size map of EBSD software), and the material mask
+    (H x W).
+
+    Pixel values are means over the pixel's atoms, so a tile's plain pixel average weights
+    a pixel of two atoms like one of six; weighting by ``density`` (and, for the rotation,
+    by ``density * crystal``) gives the averages over atoms that the label descriptors use."""
 
     time_ps: float
     ipf: np.ndarray
@@ -214,6 +222,9 @@ class Tomograph:
     advection: np.ndarray
     displacement: np.ndarray
     rotation: np.ndarray
+    density: np.ndarray
+    crystal: np.ndarray
+    grain_size: np.ndarray
     material: np.ndarray
 
 
@@ -269,9 +280,11 @@ def tomograph(
     advection, _ = raster.mean(frame.positions, advection_velocity(frame, previous)[:, None])
     material = _fill_gaps(np.ones((*counts.shape, 1)), counts)[..., 0] > 0
     displacement, rotation = np.zeros(counts.shape), np.zeros(counts.shape)
+    crystal_share = np.zeros(counts.shape)
     if start is not None:
         moved, turned, crystal = since_start(frame, start)
         displacement = _fill_gaps(raster.mean(frame.positions, moved)[0], counts)[..., 0]
+        crystal_share = raster.mean(frame.positions, crystal[:, None].astype(float))[0][..., 0]
         if crystal.any():
             turned_px, crystal_counts = raster.mean(frame.positions[crystal], turned[crystal])
             rotation = np.where(material, _fill_gaps(turned_px, crystal_counts)[..., 0], 0.0)
@@ -282,8 +295,20 @@ def tomograph(
         advection=_fill_gaps(advection, counts)[..., 0],
         displacement=displacement,
         rotation=rotation,
+        density=counts.astype(float),
+        grain_size=_fill_gaps(raster.mean(frame.positions, grain_sizes(frame.grain))[0], counts)[
+            ..., 0
+        ],
+        crystal=crystal_share,
         material=material,
     )
+
+
+def grain_sizes(grain: np.ndarray) -> np.ndarray:
+    """Atoms in the grain of each atom (0 for atoms in no grain, id 0)."""
+    sizes = np.bincount(grain)
+    sizes[0] = 0
+    return sizes[grain].astype(float)
 
 
 def to_uint8(image: np.ndarray) -> np.ndarray:

@@ -1,9 +1,10 @@
 """Tensors, metadata features and splits of a tile dataset.
 
 A tile's pattern is a change since t = 0 (see ``patterns.descriptors``), so a sample is the
-tile *now* and the same region at t = 0, each with nine channels: orientation (IPF RGB),
-structure (RGB), advection velocity, displacement since t = 0 and lattice rotation since
-t = 0. Channels and metadata are standardised with statistics of the training tiles only
+tile *now* and the same region at t = 0, each with twelve channels: orientation (IPF RGB),
+structure (RGB), advection velocity, displacement since t = 0, lattice rotation since
+t = 0, atoms per pixel, crystal share and grain size (as log(1 + atoms in the grain)).
+Channels and metadata are standardised with statistics of the training tiles only
 (:class:`Normaliser`, saved with the model and reused for new tiles).
 """
 
@@ -18,6 +19,7 @@ import pandas as pd
 from scalebridge.errors import InputError
 from scalebridge.patterns.dataset import TileDataset
 from scalebridge.patterns.descriptors import PATTERNS
+from scalebridge.patterns.tiles import DESCRIPTORS, SCALAR_ARRAYS
 
 #: Metadata the classifier sees. Position is the depth below the surface: the lateral x of a
 #: periodic box along the sliding direction carries no physics, and with it the network
@@ -39,18 +41,27 @@ CHANNELS = (
     "advection",
     "displacement",
     "rotation",
+    "density",
+    "crystal",
+    "log_grain_size",
 )
+#: The orientation colours: the autoencoder reconstructs them, the classifier does not see
+#: them (see ``models.build_classifier``).
+ORIENTATION = ("ipf_r", "ipf_g", "ipf_b")
 
 
 @dataclass(frozen=True)
 class Arrays:
     """now, start (N x C x T x T float32, standardised), metadata (N x M, standardised),
-    labels (N,) class indices into PATTERNS (-1 where unknown)."""
+    labels (N,) class indices into PATTERNS (-1 where unknown), descriptors (N x D, the
+    label descriptors with the grain size ratio as its logarithm; NaN where the table has
+    none)."""
 
     now: np.ndarray
     start: np.ndarray
     metadata: np.ndarray
     labels: np.ndarray
+    descriptors: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -87,9 +98,11 @@ class Normaliser:
 
 
 def raw_channels(dataset: TileDataset) -> np.ndarray:
-    """N x 9 x T x T float32 in physical units (colours 0–1, Å/ps, Å, degrees)."""
+    """N x 12 x T x T float32 in physical units (colours 0–1, Å/ps, Å, degrees, atoms per
+    pixel, fraction, log atoms)."""
     colour = [dataset.ipf, dataset.structure]
-    scalar = [dataset.advection, dataset.displacement, dataset.rotation]
+    scalar = [getattr(dataset, name).astype(np.float32) for name in SCALAR_ARRAYS]
+    scalar[SCALAR_ARRAYS.index("grain_size")] = np.log1p(dataset.grain_size.astype(np.float32))
     parts = [c.astype(np.float32).transpose(0, 3, 1, 2) / 255.0 for c in colour]
     parts += [s.astype(np.float32)[:, None] for s in scalar]
     return np.concatenate(parts, axis=1)
@@ -146,7 +159,21 @@ def to_arrays(dataset: TileDataset, normaliser: Normaliser) -> Arrays:
     )
     labels = np.array([PATTERNS.index(x) if x in PATTERNS else -1 for x in dataset.table["label"]])
     rows = start_rows(dataset.table)
-    return Arrays(images, images[rows], meta.astype(np.float32), labels)
+    return Arrays(images, images[rows], meta.astype(np.float32), labels, descriptors(dataset))
+
+
+def descriptors(dataset: TileDataset) -> np.ndarray:
+    """The label descriptors of every tile (N x 4; log of the grain size ratio, whose
+    refinement and coarsening thresholds are symmetric there); NaN where absent."""
+    table = dataset.table
+    values = np.full((len(table), len(DESCRIPTORS)), np.nan, np.float32)
+    for j, name in enumerate(DESCRIPTORS):
+        if name in table.columns:
+            column = table[name].to_numpy(dtype=np.float64)
+            if name == "grain_size_ratio":
+                column = np.log(np.where(column > 0, column, np.nan))
+            values[:, j] = column
+    return values
 
 
 def random_split(labels: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:

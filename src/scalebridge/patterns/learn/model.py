@@ -16,13 +16,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from scalebridge.errors import InputError
 from scalebridge.patterns.dataset import EMBEDDED, TileDataset, embedded_path
 from scalebridge.patterns.descriptors import PATTERNS
 from scalebridge.patterns.learn.data import CHANNELS, METADATA, Normaliser
 from scalebridge.patterns.learn.workflow import LearnSettings
+from scalebridge.patterns.tiles import DESCRIPTORS
 
-MODEL_FORMAT = "scalebridge-patterns-model/1"
+MODEL_FORMAT = "scalebridge-patterns-model/2"
 
 
 def dataset_file(source: str | Path) -> Path:
@@ -51,6 +54,13 @@ class PatternModel:
     settings: LearnSettings
     info: dict[str, Any]
     folder: Path
+
+    @property
+    def descriptor_scale(self) -> tuple[np.ndarray, np.ndarray]:
+        """(mean, spread) that turn the network's standardised descriptor reading back into
+        physical units (log grain size ratio, HCP-fraction change, degrees, Å)."""
+        scale = self.info["descriptor_scale"]
+        return np.array(scale["mean"]), np.array(scale["spread"])
 
     def check_tiles(self, dataset: TileDataset, where: str | Path) -> None:
         """Refuse tiles the model cannot read: other tile or pixel size, other labels."""
@@ -86,6 +96,7 @@ def save_model(
     settings: LearnSettings,
     dataset_info: dict[str, Any],
     split: str,
+    descriptor_scale: tuple[np.ndarray, np.ndarray],
 ) -> None:
     import torch
 
@@ -101,6 +112,11 @@ def save_model(
         "metadata": list(METADATA),
         "labels": list(PATTERNS),
         "dataset": dataset_info,
+        "descriptor_scale": {
+            "names": list(DESCRIPTORS),
+            "mean": [float(v) for v in descriptor_scale[0]],
+            "spread": [float(v) for v in descriptor_scale[1]],
+        },
     }
     (folder / "model.json").write_text(json.dumps(info, indent=2) + "\n")
 
@@ -150,13 +166,14 @@ def load_model(run_folder: str | Path) -> PatternModel:
     tile = int(info["dataset"]["tile_px"])
     autoencoder = build_autoencoder(tile, len(CHANNELS), settings.latent)
     autoencoder.load_state_dict(torch.load(folder / "autoencoder.pt", weights_only=True))
+    normaliser = Normaliser.from_dict(info["normaliser"])
     members = [
         build_classifier(
             build_autoencoder(tile, len(CHANNELS), settings.latent).encoder,
-            len(CHANNELS),
+            normaliser,
             len(METADATA),
             len(PATTERNS),
-            settings.latent,
+            len(DESCRIPTORS),
         )
         for _ in range(settings.ensemble)
     ]
@@ -167,7 +184,7 @@ def load_model(run_folder: str | Path) -> PatternModel:
     return PatternModel(
         autoencoder,
         classifier,
-        Normaliser.from_dict(info["normaliser"]),
+        normaliser,
         settings,
         info,
         folder,

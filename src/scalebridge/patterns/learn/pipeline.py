@@ -12,7 +12,7 @@ import pandas as pd
 
 from scalebridge.errors import InputError
 from scalebridge.patterns.dataset import EMBEDDED, TileDataset, load_dataset
-from scalebridge.patterns.descriptors import PATTERNS
+from scalebridge.patterns.descriptors import PATTERNS, LabelRules
 from scalebridge.patterns.learn.data import Normaliser, to_arrays
 from scalebridge.patterns.learn.model import PatternModel, fingerprint, save_model
 from scalebridge.patterns.learn.workflow import (
@@ -23,9 +23,12 @@ from scalebridge.patterns.learn.workflow import (
     latents,
     predict_proba,
     prepare,
+    read_descriptors,
     reconstruction_scores,
+    rules_on_reading,
     split_rows,
 )
+from scalebridge.patterns.tiles import DESCRIPTORS
 from scalebridge.runs.figures import save_png
 from scalebridge.runs.folder import write_json_atomic
 from scalebridge.runs.report import Report
@@ -35,7 +38,9 @@ SPLIT_KEYS = {"random": "random_split", "spatial": "spatial_holdout"}
 
 @contextmanager
 def epoch_progress(enabled: bool, description: str, total: int) -> Any:
-    """A Rich progress bar advanced by a trainer observer (one step per epoch)."""
+    """A Rich progress bar advanced by a trainer observer (one step per epoch) over all the
+    networks a command trains in turn; an early-stopped network counts its skipped epochs
+    as done."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     with Progress(
@@ -46,16 +51,20 @@ def epoch_progress(enabled: bool, description: str, total: int) -> Any:
         disable=not enabled,
     ) as bar:
         task = bar.add_task(description, total=total)
+        seen: list[Any] = []  # the trainers so far, in order
 
         def observe(trainer: Any, record: dict[str, float]) -> None:
+            if not seen or seen[-1] is not trainer:
+                seen.append(trainer)
+            before = sum(t.epochs for t in seen[:-1])
             bar.update(
                 task,
-                completed=record["epoch"],
-                total=trainer.epochs,
-                description=f"{description}: loss {record['val_loss']:.4f}",
+                completed=min(before + record["epoch"], total),
+                description=f"{description}, network {len(seen)}: loss {record['val_loss']:.4f}",
             )
 
         yield observe
+        bar.update(task, completed=total)
 
 
 def run_autoencoder(
@@ -134,13 +143,13 @@ def run_train(
     histories: dict[str, Any] = {}
     page = Report("scalebridge · deformation-pattern classifier")
     for split in splits:
-        total = settings.autoencoder_epochs + settings.classifier_epochs
+        total = settings.autoencoder_epochs + settings.ensemble * settings.classifier_epochs
         with epoch_progress(progress, f"{split} split", total) as observe:
             result = evaluate_split(dataset, split, settings, checkpoints, [observe])
         key = SPLIT_KEYS[split]
         metrics[key] = result.scores
         metrics.setdefault("autoencoder", result.autoencoder_metrics)
-        histories[split] = _histories(checkpoints, split)
+        histories[split] = _histories(checkpoints, split, settings.ensemble)
         predictions = _prediction_table(dataset.table.iloc[result.val], result.proba)
         predictions.to_csv(folder / f"{split}_validation_predictions.csv", index=False)
         save_png(
@@ -156,6 +165,7 @@ def run_train(
                 settings,
                 metrics["dataset"],
                 split,
+                result.descriptor_scale,
             )
     save_png(
         training_curves(histories),
@@ -168,20 +178,27 @@ def run_train(
     page.figure(folder / "training.png", caption="losses per epoch; dashed: the kept epoch")
     page.paragraph(
         f"The model in model/ is the one fitted on the {splits[0]} split. Its inputs: the tile "
-        "now and the same region at t = 0 (orientation, structure, advection velocity, "
-        "displacement and lattice rotation since t = 0) and the metadata."
+        "now and the same region at t = 0 (structure, advection velocity, displacement and "
+        "lattice rotation since t = 0, weighted by the atoms per pixel; the orientation "
+        "colours go to the autoencoder only) and the metadata. 'Rules on reading': the "
+        "stated label rules applied to the descriptors the network reads from the images."
     )
     page.write(folder / "report.html")
     return metrics
 
 
-def _histories(checkpoints: Path, split: str) -> dict[str, list[dict[str, float]]]:
+def _histories(checkpoints: Path, split: str, ensemble: int) -> dict[str, list[dict[str, float]]]:
+    """Epoch records of this training's networks (not of other checkpoints in the folder)."""
     import torch
 
+    names = {"autoencoder": "autoencoder"} | {
+        f"classifier_{k}": f"classifier {k}" for k in range(ensemble)
+    }
     out = {}
-    for path in sorted(checkpoints.glob(f"{split}_*.ckpt")):
-        name = path.stem.removeprefix(f"{split}_").replace("classifier_", "classifier ")
-        out[name] = torch.load(path, weights_only=False)["history"]
+    for stem, name in names.items():
+        path = checkpoints / f"{split}_{stem}.ckpt"
+        if path.is_file():
+            out[name] = torch.load(path, weights_only=False)["history"]
     return out
 
 
@@ -198,6 +215,8 @@ def summary_table(metrics: dict[str, Any]) -> pd.DataFrame:
                     "majority": round(s["baselines"]["majority"], 3),
                     "metadata only": round(s["baselines"]["metadata_only"], 3),
                     "latent only": round(s["baselines"]["latent_only"], 3),
+                    "channel means": round(s["baselines"]["channel_means"], 3),
+                    "rules on reading": round(s.get("rules_on_reading", float("nan")), 3),
                     "validation tiles": s["n_val"],
                 }
             )
@@ -214,9 +233,17 @@ def _prediction_table(table: pd.DataFrame, proba: np.ndarray) -> pd.DataFrame:
 
 
 def predict_dataset(model: PatternModel, dataset: TileDataset) -> pd.DataFrame:
-    """Every tile of ``dataset`` with predicted pattern and class probabilities."""
+    """Every tile of ``dataset`` with predicted pattern and class probabilities, the label
+    descriptors the network reads from its images (``read_*``) and the pattern the stated
+    rules give for that reading (``rules_on_reading``)."""
     arrays = to_arrays(dataset, model.normaliser)
-    return _prediction_table(dataset.table, predict_proba(model.classifier, arrays))
+    out = _prediction_table(dataset.table, predict_proba(model.classifier, arrays))
+    read = read_descriptors(model.classifier, arrays, model.descriptor_scale)
+    for j, name in enumerate(DESCRIPTORS):
+        out[f"read_{name}"] = np.exp(read[:, j]) if name == "grain_size_ratio" else read[:, j]
+    rules = LabelRules(**(model.info["dataset"].get("rules") or {}))
+    out["rules_on_reading"] = [PATTERNS[k] for k in rules_on_reading(read, rules)]
+    return out
 
 
 def evaluate_model(model: PatternModel, source: str | Path | None = None) -> dict[str, Any]:

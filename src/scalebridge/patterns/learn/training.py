@@ -80,8 +80,11 @@ class Trainer:
             self.model.train()
             order = torch.randperm(self.n_train, generator=generator)
             total = 0.0
-            for i in range(0, self.n_train, self.batch):
-                idx = order[i : i + self.batch]
+            starts = list(range(0, self.n_train, self.batch))
+            if len(starts) > 1 and self.n_train - starts[-1] == 1:
+                starts.pop()  # no one-tile batch: batch normalisation needs two
+            for i, end in zip(starts, [*starts[1:], self.n_train], strict=True):
+                idx = order[i:end]
                 optimizer.zero_grad()
                 loss = self.step_loss(self.model, idx)
                 loss.backward()

@@ -12,7 +12,7 @@ import numpy as np
 
 from scalebridge.errors import InputError
 from scalebridge.patterns.dataset import TileDataset
-from scalebridge.patterns.descriptors import PATTERNS
+from scalebridge.patterns.descriptors import PATTERNS, LabelRules
 from scalebridge.patterns.learn.data import (
     Arrays,
     Normaliser,
@@ -41,6 +41,8 @@ class LearnSettings:
     val_fraction: float = 0.2
     stop_fraction: float = 0.15
     spatial_fraction: float = 0.25
+    descriptor_weight: float = 1.0
+    class_weight_power: float = 0.5
 
     def __post_init__(self) -> None:
         for name in ("val_fraction", "stop_fraction", "spatial_fraction"):
@@ -48,6 +50,9 @@ class LearnSettings:
                 raise InputError(
                     f"{name} = {getattr(self, name)}", field=name, expected="between 0 and 0.5"
                 )
+        for name in ("descriptor_weight", "class_weight_power"):
+            if getattr(self, name) < 0:
+                raise InputError(f"{name} = {getattr(self, name)}", field=name, expected="≥ 0")
         for name in ("latent", "autoencoder_epochs", "classifier_epochs", "batch", "ensemble"):
             if getattr(self, name) < 1:
                 raise InputError(f"{name} = {getattr(self, name)}", field=name, expected="≥ 1")
@@ -155,11 +160,12 @@ def reconstruction_scores(
     }
 
 
-def class_weights(labels: np.ndarray) -> np.ndarray:
-    """Inverse square root of the class frequency (1 on average over the tiles): rare
-    patterns count more without a three-tile class dominating the loss."""
+def class_weights(labels: np.ndarray, power: float = 0.5) -> np.ndarray:
+    """Class frequency to the power −``power`` (1 on average over the tiles): with the
+    default 0.5 rare patterns count more without a three-tile class dominating the loss;
+    0 weighs every tile alike, 1 every class alike."""
     counts = np.bincount(labels, minlength=len(PATTERNS)).astype(float)
-    weights = np.where(counts > 0, 1 / np.sqrt(np.maximum(counts, 1)), 0.0)
+    weights = np.where(counts > 0, np.maximum(counts, 1) ** -power, 0.0)
     return weights / (weights[labels].mean() if len(labels) else 1.0)
 
 
@@ -178,6 +184,7 @@ def mirrored(now: Any, start: Any) -> tuple[Any, Any]:
 
 def fit_classifier(
     arrays: Arrays,
+    normaliser: Normaliser,
     encoder_state: dict[str, Any],
     train: np.ndarray,
     stop: np.ndarray,
@@ -187,19 +194,27 @@ def fit_classifier(
 ) -> Any:
     """An ensemble of ``settings.ensemble`` dual-branch classifiers (seeds seed, seed+1, …),
     each with its image branch initialised from the autoencoder's encoder and early stopping
-    on the ``stop`` tiles (a part of the training tiles)."""
+    on the ``stop`` tiles (a part of the training tiles).
+
+    The loss is the class-weighted cross entropy plus ``descriptor_weight`` times the mean
+    squared error of the label descriptors (standardised on the training tiles): the
+    network learns to read grain size, twin fraction, rotation and advection from the
+    images, which every tile teaches, rare pattern or not."""
     from scalebridge.patterns.learn.models import build_ensemble
 
     members = []
     for k in range(settings.ensemble):
         member = dataclasses.replace(settings, seed=settings.seed + k)
         path = None if checkpoint is None else checkpoint.with_name(f"{checkpoint.stem}_{k}.ckpt")
-        members.append(_fit_member(arrays, encoder_state, train, stop, member, path, observers))
+        members.append(
+            _fit_member(arrays, normaliser, encoder_state, train, stop, member, path, observers)
+        )
     return build_ensemble(members).eval()
 
 
 def _fit_member(
     arrays: Arrays,
+    normaliser: Normaliser,
     encoder_state: dict[str, Any],
     train: np.ndarray,
     stop: np.ndarray,
@@ -218,21 +233,27 @@ def _fit_member(
     channels = now.shape[1]
     ae = build_autoencoder(now.shape[-1], channels, settings.latent)
     ae.load_state_dict(encoder_state)
-    model = build_classifier(ae.encoder, channels, meta.shape[1], len(PATTERNS), settings.latent)
-    weights = torch.tensor(class_weights(arrays.labels[train]), dtype=torch.float32)
-    ce = torch.nn.CrossEntropyLoss(weight=weights)
+    n_descriptors = arrays.descriptors.shape[1]
+    model = build_classifier(ae.encoder, normaliser, meta.shape[1], len(PATTERNS), n_descriptors)
+    weights = class_weights(arrays.labels[train], settings.class_weight_power)
+    ce = torch.nn.CrossEntropyLoss(weight=torch.tensor(weights, dtype=torch.float32))
     plain = torch.nn.CrossEntropyLoss()  # early stopping: the unweighted loss
     tr, st = torch.from_numpy(train), torch.from_numpy(stop)
+    target, known = standardised_descriptors(arrays.descriptors, train)
 
-    def step_loss(m: Any, idx: Any) -> Any:
-        rows = tr[idx]
-        a, b = mirrored(now[rows], start[rows])
-        return ce(m(a, b, meta[rows]), labels[rows])
+    def loss(m: Any, rows: Any, classes: Any, augment: bool) -> Any:
+        a, b = mirrored(now[rows], start[rows]) if augment else (now[rows], start[rows])
+        logits, read = m.outputs(a, b, meta[rows])
+        total = classes(logits, labels[rows])
+        if settings.descriptor_weight and bool(known[rows].any()):
+            error = (read - target[rows])[known[rows]]
+            total = total + settings.descriptor_weight * (error**2).mean()
+        return total
 
     _train(
         model,
-        step_loss,
-        lambda m: float(plain(m(now[st], start[st], meta[st]), labels[st])),
+        lambda m, idx: loss(m, tr[idx], ce, True),
+        lambda m: float(loss(m, st, plain, False)),
         len(train),
         settings.classifier_epochs,
         settings,
@@ -240,6 +261,29 @@ def _fit_member(
         observers,
     )
     return model
+
+
+def descriptor_scale(values: np.ndarray, train: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and spread of each descriptor over the ``train`` rows where known."""
+    known = np.isfinite(values[train])
+    counts = np.maximum(known.sum(axis=0), 1)
+    mean = np.where(known, values[train], 0.0).sum(axis=0) / counts
+    spread = np.sqrt((np.where(known, values[train] - mean, 0.0) ** 2).sum(axis=0) / counts)
+    return mean, np.where(spread > 1e-12, spread, 1.0)
+
+
+def standardised_descriptors(values: np.ndarray, train: np.ndarray) -> tuple[Any, Any]:
+    """Descriptors standardised with the training tiles' statistics (torch, unknown → 0)
+    and the mask of known values."""
+    import torch
+
+    known = np.isfinite(values)
+    mean, spread = descriptor_scale(values, train)
+    scaled = (values - mean) / spread
+    return (
+        torch.from_numpy(np.where(known, scaled, 0.0).astype(np.float32)),
+        torch.from_numpy(known),
+    )
 
 
 def predict_proba(model: Any, arrays: Arrays, rows: np.ndarray | None = None) -> np.ndarray:
@@ -254,6 +298,59 @@ def predict_proba(model: Any, arrays: Arrays, rows: np.ndarray | None = None) ->
             torch.from_numpy(arrays.metadata[rows]),
         )
         return torch.softmax(logits, dim=1).numpy()
+
+
+def read_descriptors(
+    model: Any, arrays: Arrays, scale: tuple[np.ndarray, np.ndarray], rows: np.ndarray | None = None
+) -> np.ndarray:
+    """The label descriptors the network reads from the images of ``rows`` (the ensemble's
+    mean; log grain size ratio), in physical units: ``scale`` is the (mean, spread) of the
+    rows it was trained on (:func:`descriptor_scale`)."""
+    import torch
+
+    rows = np.arange(len(arrays.now)) if rows is None else rows
+    with torch.no_grad():
+        read = model.descriptors(
+            torch.from_numpy(arrays.now[rows]),
+            torch.from_numpy(arrays.start[rows]),
+            torch.from_numpy(arrays.metadata[rows]),
+        ).numpy()
+    mean, spread = scale
+    return np.asarray(read * np.asarray(spread) + np.asarray(mean))
+
+
+def descriptor_r2(read: np.ndarray, truth: np.ndarray) -> dict[str, float]:
+    """Coefficient of determination of each descriptor reading, where the truth is known."""
+    from scalebridge.patterns.tiles import DESCRIPTORS
+
+    result = {}
+    for j, name in enumerate(DESCRIPTORS):
+        known = np.isfinite(truth[:, j])
+        if known.sum() < 2 or truth[known, j].var() == 0:
+            continue
+        error = ((read[known, j] - truth[known, j]) ** 2).mean()
+        result[name] = float(1 - error / truth[known, j].var())
+    return result
+
+
+def rules_on_reading(read: np.ndarray, rules: LabelRules) -> np.ndarray:
+    """Class indices that the stated label rules give for descriptor readings (N x 4)."""
+    from scalebridge.patterns.tiles import DESCRIPTORS
+
+    labels = []
+    for row in read:
+        values = dict(zip(DESCRIPTORS, map(float, row), strict=True))
+        values["grain_size_ratio"] = float(np.exp(values["grain_size_ratio"]))
+        labels.append(PATTERNS.index(rules.label(values)))
+    return np.array(labels, dtype=int)
+
+
+def channel_means(images: np.ndarray, normaliser: Normaliser) -> np.ndarray:
+    import torch
+
+    from scalebridge.patterns.learn.models import atom_means
+
+    return atom_means(torch.from_numpy(images), normaliser).numpy()
 
 
 def latents(autoencoder: Any, images: np.ndarray) -> np.ndarray:
@@ -274,6 +371,7 @@ class SplitResult:
     normaliser: Normaliser
     val: np.ndarray
     proba: np.ndarray
+    descriptor_scale: tuple[np.ndarray, np.ndarray]
 
 
 def split_rows(
@@ -332,7 +430,14 @@ def fit_split(
 
     ae, _ = fit_autoencoder(arrays, fit_rows, stop, settings, checkpoint("autoencoder"), observers)
     classifier = fit_classifier(
-        arrays, ae.state_dict(), fit_rows, stop, settings, checkpoint("classifier"), observers
+        arrays,
+        normaliser,
+        ae.state_dict(),
+        fit_rows,
+        stop,
+        settings,
+        checkpoint("classifier"),
+        observers,
     )
     return ae, classifier, normaliser, arrays, stop
 
@@ -347,7 +452,7 @@ def evaluate_split(
     """Autoencoder + classifier on one split; scores with baselines on its validation tiles,
     which neither network nor the normalisation saw."""
     train, val = split_rows(dataset, split, settings)
-    ae, classifier, normaliser, arrays, _ = fit_split(
+    ae, classifier, normaliser, arrays, stop = fit_split(
         dataset, train, settings, checkpoints, f"{split}_", observers
     )
     ae_metrics = reconstruction_scores(ae, arrays, val, normaliser) | {
@@ -355,8 +460,13 @@ def evaluate_split(
     }
     proba = predict_proba(classifier, arrays, val)
     result = scores(arrays.labels[val], proba.argmax(axis=1))
+    scale = descriptor_scale(arrays.descriptors, np.setdiff1d(train, stop))
+    read = read_descriptors(classifier, arrays, scale, val)
+    result["descriptor_r2"] = descriptor_r2(read, arrays.descriptors[val])
+    rules = LabelRules(**(dataset.info.get("rules") or {}))
+    result["rules_on_reading"] = float(np.mean(rules_on_reading(read, rules) == arrays.labels[val]))
     z_now, z_start = latents(ae, arrays.now), latents(ae, arrays.start)
-    m_now, m_start = arrays.now.mean(axis=(2, 3)), arrays.start.mean(axis=(2, 3))
+    m_now, m_start = channel_means(arrays.now, normaliser), channel_means(arrays.start, normaliser)
     features = {
         "metadata_only": arrays.metadata,
         "latent_only": np.c_[z_now, z_now - z_start],
@@ -366,4 +476,4 @@ def evaluate_split(
         features, arrays.labels, train, val, settings.seed
     )
     result["n_train"], result["n_val"] = len(train), len(val)
-    return SplitResult(result, ae_metrics, ae, classifier, normaliser, val, proba)
+    return SplitResult(result, ae_metrics, ae, classifier, normaliser, val, proba, scale)
