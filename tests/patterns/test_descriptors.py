@@ -80,3 +80,35 @@ def test_label_rules_in_their_order():
         "twinning",
         "shear layer",
     }
+
+
+def test_vectorised_rules_agree_with_the_rules_one_tile_at_a_time():
+    import torch
+
+    rules = LabelRules()
+    rng = np.random.default_rng(1)
+    n = 500
+    ratio = np.exp(rng.uniform(-1, 1, n))
+    hcp, rotation, advection = (
+        rng.uniform(-0.1, 0.2, n),
+        rng.uniform(0, 20, n),
+        rng.uniform(-2, 10, n),
+    )
+    one_by_one = [
+        PATTERNS.index(
+            rules.label(
+                {
+                    "grain_size_ratio": ratio[i],
+                    "hcp_fraction_change": hcp[i],
+                    "rotation_deg": rotation[i],
+                    "advection_angstrom": advection[i],
+                }
+            )
+        )
+        for i in range(n)
+    ]
+    assert len(set(one_by_one)) == len(PATTERNS)  # the draw reaches every pattern
+    columns = (np.log(ratio), hcp, rotation, advection)
+    np.testing.assert_array_equal(rules.classify(*columns), one_by_one)
+    as_torch = rules.classify(*(torch.from_numpy(c) for c in columns))
+    np.testing.assert_array_equal(as_torch.numpy(), one_by_one)

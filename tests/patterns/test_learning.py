@@ -71,6 +71,8 @@ def test_settings_are_checked():
         LearnSettings(val_fraction=0.9)
     with pytest.raises(InputError, match="ensemble"):
         LearnSettings(ensemble=0)
+    with pytest.raises(InputError, match="decision"):
+        LearnSettings(decision="vote")
 
 
 FAST = LearnSettings(autoencoder_epochs=15, classifier_epochs=40, ensemble=2, patience=100)
@@ -181,3 +183,27 @@ def test_training_never_makes_a_one_tile_batch():
     trainer = Trainer(model, step, lambda m: 0.0, n_train=65, epochs=1, batch=64)
     trainer.run()
     assert sizes == [65]
+
+
+def test_rule_decision_turns_reading_errors_into_probabilities():
+    import dataclasses
+
+    import torch
+
+    from scalebridge.patterns.descriptors import LabelRules
+    from scalebridge.patterns.learn.models import RuleDecision
+
+    rules = dataclasses.asdict(LabelRules())
+    exact = RuleDecision(rules, (0.0,) * 4, (1.0,) * 4, (1e-9,) * 4)
+    # log size ratio, hcp change, rotation, advection: a twinning tile and a shear-layer tile
+    read = torch.tensor([[0.0, 0.10, 2.0, 0.0], [0.0, 0.0, 12.0, 9.0]])
+    p = exact.probabilities(read, len(PATTERNS))
+    assert p[0, PATTERNS.index("twinning")] == 1 and p[1, PATTERNS.index("shear layer")] == 1
+    # on the twinning threshold with a reading error: half and half, and rows independent
+    noisy = RuleDecision(rules, (0.0,) * 4, (1.0,) * 4, (0.01, 0.01, 0.1, 0.1), draws=4000)
+    edge = torch.tensor([[0.0, 0.05, 2.0, 0.0]])
+    p_edge = noisy.probabilities(edge, len(PATTERNS))[0]
+    assert float(p_edge.sum()) == pytest.approx(1.0)
+    assert float(p_edge[PATTERNS.index("twinning")]) == pytest.approx(0.5, abs=0.05)
+    both = noisy.probabilities(torch.cat([read[:1], edge]), len(PATTERNS))
+    assert torch.equal(both[1], p_edge)  # a tile's probabilities do not depend on its batch

@@ -24,7 +24,9 @@ significant change.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -50,18 +52,24 @@ class LabelRules:
     grain_min_atoms: int = 5
 
     def label(self, d: dict[str, float]) -> str:
-        if (
-            d["advection_angstrom"] >= self.shear_advection_angstrom
-            and d["rotation_deg"] >= self.shear_rotation_deg
-        ):
-            return "shear layer"
-        if d["hcp_fraction_change"] >= self.twinning_hcp_change:
-            return "twinning"
-        if d["grain_size_ratio"] <= self.refinement_size_ratio:
-            return "grain refinement"
-        if d["grain_size_ratio"] >= self.coarsening_size_ratio:
-            return "grain coarsening"
-        return "no significant change"
+        ratio = d["grain_size_ratio"]
+        values = (
+            math.log(ratio) if ratio > 0 else -math.inf,
+            d["hcp_fraction_change"],
+            d["rotation_deg"],
+            d["advection_angstrom"],
+        )
+        return PATTERNS[int(self.classify(*(np.asarray(v) for v in values)))]
+
+    def classify(self, log_size_ratio: Any, hcp_change: Any, rotation: Any, advection: Any) -> Any:
+        """Index into PATTERNS of the rules' pattern, elementwise over numpy or torch arrays
+        (``log_size_ratio`` is the logarithm of the grain size ratio); first match wins."""
+        shear = (advection >= self.shear_advection_angstrom) & (rotation >= self.shear_rotation_deg)
+        twins = (hcp_change >= self.twinning_hcp_change) & ~shear
+        rest = ~shear & ~twins
+        refined = (log_size_ratio <= math.log(self.refinement_size_ratio)) & rest
+        coarsened = (log_size_ratio >= math.log(self.coarsening_size_ratio)) & rest
+        return 1 * refined + 2 * coarsened + 3 * twins + 4 * shear
 
 
 def region_descriptors(

@@ -112,6 +112,9 @@ def save_model(
         "metadata": list(METADATA),
         "labels": list(PATTERNS),
         "dataset": dataset_info,
+        "decision": (
+            None if classifier.decision is None else dataclasses.asdict(classifier.decision)
+        ),
         "descriptor_scale": {
             "names": list(DESCRIPTORS),
             "mean": [float(v) for v in descriptor_scale[0]],
@@ -126,6 +129,7 @@ def load_model(run_folder: str | Path) -> PatternModel:
     import torch
 
     from scalebridge.patterns.learn.models import (
+        RuleDecision,
         build_autoencoder,
         build_classifier,
         build_ensemble,
@@ -177,7 +181,14 @@ def load_model(run_folder: str | Path) -> PatternModel:
         )
         for _ in range(settings.ensemble)
     ]
-    classifier = build_ensemble(members)
+    saved: dict[str, Any] | None = info.get("decision")
+    decision = None
+    if saved is not None:
+        fields: dict[str, Any] = {
+            k: tuple(v) if isinstance(v, list) else v for k, v in saved.items()
+        }
+        decision = RuleDecision(**fields)
+    classifier = build_ensemble(members, decision)
     classifier.load_state_dict(torch.load(folder / "classifier.pt", weights_only=True))
     autoencoder.eval()
     classifier.eval()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
+
+from scalebridge.patterns.descriptors import PATTERNS
 
 
 def build_autoencoder(tile_px: int, channels: int, latent: int = 32) -> Any:
@@ -133,10 +136,42 @@ def atom_means(images: Any, normaliser: Any) -> Any:
     return (images * weights).sum(dim=(2, 3)) / weights.sum(dim=(2, 3)).clamp_min(1e-6)
 
 
-def build_ensemble(members: list[Any]) -> Any:
-    """Average of the members' class probabilities; ``forward`` returns its logarithm, so
-    a softmax of the output gives the mean probabilities (a deep ensemble: its spread is
-    the model's uncertainty beyond any one member's confidence)."""
+@dataclass(frozen=True)
+class RuleDecision:
+    """Patterns named by the stated label rules from the network's descriptor reading,
+    with the reading's error: the probability of a class is the share of ``draws`` readings
+    from N(reading, sigma²) that the rules give that class (the same draws for every tile,
+    so a tile's probabilities do not depend on the batch it comes in).
+
+    ``mean``/``spread`` turn the standardised reading into physical units (log grain size
+    ratio, HCP-fraction change, degrees, Å); ``sigma`` is the reading's error in those units
+    (root-mean-square on the early-stopping tiles); ``rules`` are the LabelRules fields."""
+
+    rules: dict[str, Any]
+    mean: tuple[float, ...]
+    spread: tuple[float, ...]
+    sigma: tuple[float, ...]
+    draws: int = 256
+    seed: int = 0
+
+    def probabilities(self, read: Any, n_classes: int) -> Any:
+        import torch
+
+        from scalebridge.patterns.descriptors import LabelRules
+
+        physical = read * torch.tensor(self.spread) + torch.tensor(self.mean)
+        generator = torch.Generator().manual_seed(self.seed)
+        noise = torch.randn((self.draws, 1, physical.shape[1]), generator=generator)
+        samples = physical[None] + noise * torch.tensor(self.sigma)
+        classes = LabelRules(**self.rules).classify(*samples.unbind(dim=2))
+        return torch.nn.functional.one_hot(classes, n_classes).float().mean(dim=0)
+
+
+def build_ensemble(members: list[Any], decision: RuleDecision | None = None) -> Any:
+    """Average of the members' class probabilities (a deep ensemble: its spread is the
+    model's uncertainty beyond any one member's confidence), or, with a ``decision``, the
+    probabilities of the stated rules applied to the members' mean descriptor reading.
+    ``forward`` returns the logarithm, so a softmax of the output gives the probabilities."""
     import torch
     from torch import nn
 
@@ -144,12 +179,24 @@ def build_ensemble(members: list[Any]) -> Any:
         def __init__(self) -> None:
             super().__init__()
             self.members = nn.ModuleList(members)
+            self.decision = decision
 
         def forward(
             self, now: torch.Tensor, start: torch.Tensor, metadata: torch.Tensor
         ) -> torch.Tensor:
+            if self.decision is None:
+                probs = self.head(now, start, metadata)
+            else:
+                read = self.descriptors(now, start, metadata)
+                probs = self.decision.probabilities(read, len(PATTERNS))
+            return torch.log(probs.clamp_min(1e-12))
+
+        def head(
+            self, now: torch.Tensor, start: torch.Tensor, metadata: torch.Tensor
+        ) -> torch.Tensor:
+            """The members' mean class probabilities from their class heads."""
             probs = [torch.softmax(m(now, start, metadata), dim=1) for m in self.members]
-            return torch.log(torch.stack(probs).mean(dim=0).clamp_min(1e-12))
+            return torch.stack(probs).mean(dim=0)
 
         def descriptors(
             self, now: torch.Tensor, start: torch.Tensor, metadata: torch.Tensor

@@ -43,6 +43,7 @@ class LearnSettings:
     spatial_fraction: float = 0.25
     descriptor_weight: float = 1.0
     class_weight_power: float = 0.5
+    decision: str = "rules"
 
     def __post_init__(self) -> None:
         for name in ("val_fraction", "stop_fraction", "spatial_fraction"):
@@ -50,6 +51,10 @@ class LearnSettings:
                 raise InputError(
                     f"{name} = {getattr(self, name)}", field=name, expected="between 0 and 0.5"
                 )
+        if self.decision not in ("rules", "head"):
+            raise InputError(
+                f"decision = {self.decision!r}", field="decision", expected="'rules' or 'head'"
+            )
         for name in ("descriptor_weight", "class_weight_power"):
             if getattr(self, name) < 0:
                 raise InputError(f"{name} = {getattr(self, name)}", field=name, expected="≥ 0")
@@ -189,6 +194,7 @@ def fit_classifier(
     train: np.ndarray,
     stop: np.ndarray,
     settings: LearnSettings,
+    rules: LabelRules,
     checkpoint: Path | None = None,
     observers: list[Observer] | None = None,
 ) -> Any:
@@ -199,8 +205,13 @@ def fit_classifier(
     The loss is the class-weighted cross entropy plus ``descriptor_weight`` times the mean
     squared error of the label descriptors (standardised on the training tiles): the
     network learns to read grain size, twin fraction, rotation and advection from the
-    images, which every tile teaches, rare pattern or not."""
-    from scalebridge.patterns.learn.models import build_ensemble
+    images, which every tile teaches, rare pattern or not.
+
+    ``settings.decision``: ``"rules"`` (default) names the pattern by the stated ``rules``
+    applied to the ensemble's descriptor reading, its probabilities from the reading's error
+    on the ``stop`` tiles (:class:`~scalebridge.patterns.learn.models.RuleDecision`);
+    ``"head"`` uses the members' class heads."""
+    from scalebridge.patterns.learn.models import RuleDecision, build_ensemble
 
     members = []
     for k in range(settings.ensemble):
@@ -209,7 +220,24 @@ def fit_classifier(
         members.append(
             _fit_member(arrays, normaliser, encoder_state, train, stop, member, path, observers)
         )
-    return build_ensemble(members).eval()
+    ensemble = build_ensemble(members).eval()
+    if settings.decision == "head":
+        return ensemble
+    mean, spread = descriptor_scale(arrays.descriptors, train)
+    read = read_descriptors(ensemble, arrays, (mean, spread), stop)
+    truth = arrays.descriptors[stop]
+    known = np.isfinite(truth)
+    squared = np.where(known, (read - np.where(known, truth, 0.0)) ** 2, 0.0)
+    sigma = np.sqrt(squared.sum(axis=0) / np.maximum(known.sum(axis=0), 1))
+    sigma = np.where(known.any(axis=0), sigma, spread)  # nothing to measure it on: the spread
+    decision = RuleDecision(
+        dataclasses.asdict(rules),
+        tuple(map(float, mean)),
+        tuple(map(float, spread)),
+        tuple(map(float, sigma)),
+        seed=settings.seed,
+    )
+    return build_ensemble(members, decision).eval()
 
 
 def _fit_member(
@@ -286,6 +314,20 @@ def standardised_descriptors(values: np.ndarray, train: np.ndarray) -> tuple[Any
     )
 
 
+def head_proba(model: Any, arrays: Arrays, rows: np.ndarray) -> np.ndarray:
+    """The ensemble's class-head probabilities (whatever its decision) for ``rows``."""
+    import torch
+
+    with torch.no_grad():
+        return np.asarray(
+            model.head(
+                torch.from_numpy(arrays.now[rows]),
+                torch.from_numpy(arrays.start[rows]),
+                torch.from_numpy(arrays.metadata[rows]),
+            ).numpy()
+        )
+
+
 def predict_proba(model: Any, arrays: Arrays, rows: np.ndarray | None = None) -> np.ndarray:
     """Class probabilities (len(rows) x n_classes)."""
     import torch
@@ -334,15 +376,9 @@ def descriptor_r2(read: np.ndarray, truth: np.ndarray) -> dict[str, float]:
 
 
 def rules_on_reading(read: np.ndarray, rules: LabelRules) -> np.ndarray:
-    """Class indices that the stated label rules give for descriptor readings (N x 4)."""
-    from scalebridge.patterns.tiles import DESCRIPTORS
-
-    labels = []
-    for row in read:
-        values = dict(zip(DESCRIPTORS, map(float, row), strict=True))
-        values["grain_size_ratio"] = float(np.exp(values["grain_size_ratio"]))
-        labels.append(PATTERNS.index(rules.label(values)))
-    return np.array(labels, dtype=int)
+    """Class indices that the stated label rules give for descriptor readings (N x 4, log
+    grain size ratio first, in the order of ``tiles.DESCRIPTORS``)."""
+    return np.asarray(rules.classify(*np.asarray(read).T), dtype=int)
 
 
 def channel_means(images: np.ndarray, normaliser: Normaliser) -> np.ndarray:
@@ -436,6 +472,7 @@ def fit_split(
         fit_rows,
         stop,
         settings,
+        LabelRules(**(dataset.info.get("rules") or {})),
         checkpoint("classifier"),
         observers,
     )
@@ -465,6 +502,9 @@ def evaluate_split(
     result["descriptor_r2"] = descriptor_r2(read, arrays.descriptors[val])
     rules = LabelRules(**(dataset.info.get("rules") or {}))
     result["rules_on_reading"] = float(np.mean(rules_on_reading(read, rules) == arrays.labels[val]))
+    result["head_accuracy"] = float(
+        np.mean(head_proba(classifier, arrays, val).argmax(axis=1) == arrays.labels[val])
+    )
     z_now, z_start = latents(ae, arrays.now), latents(ae, arrays.start)
     m_now, m_start = channel_means(arrays.now, normaliser), channel_means(arrays.start, normaliser)
     features = {
