@@ -154,3 +154,15 @@ def test_autoencoder_command(tmp_path):
     with np.load(out / "latents.npz") as data:
         assert data["now"].shape == (len(load_dataset("embedded").table), 8)
     assert (out / "reconstructions.png").stat().st_size > 1000
+
+
+def test_train_with_the_class_heads_deciding(tmp_path, synthetic):
+    data = tmp_path / "synthetic.npz"
+    synthetic().save(data)
+    out = tmp_path / "heads"
+    args = ["patterns", "train", "--dataset", str(data), "--split", "random", "--out", str(out)]
+    assert main([*args, "--decision", "head", *QUICK]) == 0
+    scores = json.loads((out / "metrics.json").read_text())["random_split"]
+    assert scores["accuracy"] == scores["head_accuracy"]
+    model = json.loads((out / "model" / "model.json").read_text())
+    assert model["decision"] is None and model["settings"]["decision"] == "head"

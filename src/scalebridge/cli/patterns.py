@@ -33,6 +33,13 @@ def register(subparsers: Any) -> None:
         "(default; the model kept is the first one's)",
     )
     train.add_argument("--latent", type=int, default=32)
+    train.add_argument(
+        "--decision",
+        choices=("rules", "head"),
+        default="rules",
+        help="name the pattern by the stated label rules on the network's descriptor reading "
+        "(default) or by its class heads",
+    )
     _learning_options(train)
     train.set_defaults(handler=run_train_command)
 
@@ -100,6 +107,8 @@ def _settings(args: argparse.Namespace) -> Any:
         values["autoencoder_epochs" if autoencoder_only else "classifier_epochs"] = args.epochs
     if args.autoencoder_epochs is not None:
         values["autoencoder_epochs"] = args.autoencoder_epochs
+    if getattr(args, "decision", None) is not None:
+        values["decision"] = args.decision
     return LearnSettings(**values)
 
 
