@@ -112,3 +112,25 @@ def test_vectorised_rules_agree_with_the_rules_one_tile_at_a_time():
     np.testing.assert_array_equal(rules.classify(*columns), one_by_one)
     as_torch = rules.classify(*(torch.from_numpy(c) for c in columns))
     np.testing.assert_array_equal(as_torch.numpy(), one_by_one)
+
+
+def test_rules_refuse_crossed_grain_thresholds_and_keep_unknown_ratios_unchanged():
+    from scalebridge.errors import InputError
+
+    with pytest.raises(InputError, match="refinement"):
+        LabelRules(refinement_size_ratio=1.6, coarsening_size_ratio=1.5)
+    unknown = {
+        "grain_size_ratio": float("nan"),
+        "hcp_fraction_change": 0.0,
+        "rotation_deg": 0.0,
+        "advection_angstrom": 0.0,
+    }
+    assert LabelRules().label(unknown) == "no significant change"
+
+
+def test_stored_maps_saturate_instead_of_overflowing():
+    from scalebridge.patterns.tiles import float16
+
+    stored = float16(np.array([12.0, 1e6, -1e6]))
+    assert stored.dtype == np.float16 and np.isfinite(stored).all()
+    assert stored[0] == 12.0 and stored[1] == np.finfo(np.float16).max

@@ -73,6 +73,9 @@ def test_settings_are_checked():
         LearnSettings(ensemble=0)
     with pytest.raises(InputError, match="decision"):
         LearnSettings(decision="vote")
+    with pytest.raises(InputError, match="descriptor_weight"):
+        LearnSettings(descriptor_weight=0.0)  # the rules would read an untrained output
+    LearnSettings(descriptor_weight=0.0, decision="head")
 
 
 FAST = LearnSettings(autoencoder_epochs=15, classifier_epochs=40, ensemble=2, patience=100)

@@ -51,10 +51,21 @@ class LabelRules:
     twinning_hcp_change: float = 0.05
     grain_min_atoms: int = 5
 
+    def __post_init__(self) -> None:
+        from scalebridge.errors import InputError
+
+        if not 0 < self.refinement_size_ratio < self.coarsening_size_ratio:
+            raise InputError(
+                f"refinement_size_ratio {self.refinement_size_ratio}, coarsening_size_ratio "
+                f"{self.coarsening_size_ratio}",
+                field="rules",
+                expected="0 < refinement ratio < coarsening ratio",
+            )
+
     def label(self, d: dict[str, float]) -> str:
         ratio = d["grain_size_ratio"]
         values = (
-            math.log(ratio) if ratio > 0 else -math.inf,
+            math.log(ratio) if ratio > 0 else (-math.inf if ratio <= 0 else math.nan),
             d["hcp_fraction_change"],
             d["rotation_deg"],
             d["advection_angstrom"],
@@ -68,7 +79,7 @@ class LabelRules:
         twins = (hcp_change >= self.twinning_hcp_change) & ~shear
         rest = ~shear & ~twins
         refined = (log_size_ratio <= math.log(self.refinement_size_ratio)) & rest
-        coarsened = (log_size_ratio >= math.log(self.coarsening_size_ratio)) & rest
+        coarsened = (log_size_ratio >= math.log(self.coarsening_size_ratio)) & rest & ~refined
         return 1 * refined + 2 * coarsened + 3 * twins + 4 * shear
 
 

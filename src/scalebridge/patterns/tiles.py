@@ -72,7 +72,7 @@ def cut_tiles(
                 for name in COLOUR_ARRAYS:
                     images[name].append(to_uint8(getattr(image, name)[window]))
                 for name in SCALAR_ARRAYS:
-                    images[name].append(getattr(image, name)[window].astype(np.float16))
+                    images[name].append(float16(getattr(image, name)[window]))
                 rows.append(
                     {
                         **metadata,
@@ -91,6 +91,13 @@ def cut_tiles(
         name: np.stack(v) if v else empty[name] for name, v in images.items()
     }
     return TileSet(**stacked, table=pd.DataFrame(rows))
+
+
+def float16(values: np.ndarray) -> np.ndarray:
+    """Stored scalar maps: float16, clipped to its range (±65,504) rather than turned into
+    infinities — a grain of more atoms than that is stored as 65,504 atoms."""
+    limit = float(np.finfo(np.float16).max)
+    return np.clip(values, -limit, limit).astype(np.float16)
 
 
 def heatmaps(table: pd.DataFrame) -> Any:

@@ -145,7 +145,9 @@ class RuleDecision:
 
     ``mean``/``spread`` turn the standardised reading into physical units (log grain size
     ratio, HCP-fraction change, degrees, Å); ``sigma`` is the reading's error in those units
-    (root-mean-square on the early-stopping tiles); ``rules`` are the LabelRules fields."""
+    (root-mean-square on the early-stopping tiles — tiles of the training region that also
+    chose each network's best epoch, so on new grains the probabilities are somewhat
+    overconfident); ``rules`` are the LabelRules fields."""
 
     rules: dict[str, Any]
     mean: tuple[float, ...]
@@ -159,12 +161,15 @@ class RuleDecision:
 
         from scalebridge.patterns.descriptors import LabelRules
 
+        rules = LabelRules(**self.rules)
         physical = read * torch.tensor(self.spread) + torch.tensor(self.mean)
         generator = torch.Generator().manual_seed(self.seed)
-        noise = torch.randn((self.draws, 1, physical.shape[1]), generator=generator)
-        samples = physical[None] + noise * torch.tensor(self.sigma)
-        classes = LabelRules(**self.rules).classify(*samples.unbind(dim=2))
-        return torch.nn.functional.one_hot(classes, n_classes).float().mean(dim=0)
+        noise = torch.randn((self.draws, physical.shape[1]), generator=generator)
+        counts = torch.zeros(len(physical), n_classes)
+        for draw in noise * torch.tensor(self.sigma):  # one draw at a time: memory ∝ tiles
+            classes = rules.classify(*(physical + draw).unbind(dim=1))
+            counts += torch.nn.functional.one_hot(classes, n_classes)
+        return counts / self.draws
 
 
 def build_ensemble(members: list[Any], decision: RuleDecision | None = None) -> Any:

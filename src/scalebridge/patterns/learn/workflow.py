@@ -55,6 +55,13 @@ class LearnSettings:
             raise InputError(
                 f"decision = {self.decision!r}", field="decision", expected="'rules' or 'head'"
             )
+        if self.decision == "rules" and self.descriptor_weight <= 0:
+            raise InputError(
+                "decision 'rules' with descriptor_weight 0: the rules would read an untrained "
+                "descriptor output",
+                field="descriptor_weight",
+                expected="> 0, or decision 'head'",
+            )
         for name in ("descriptor_weight", "class_weight_power"):
             if getattr(self, name) < 0:
                 raise InputError(f"{name} = {getattr(self, name)}", field=name, expected="≥ 0")
