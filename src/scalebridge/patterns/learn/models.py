@@ -186,29 +186,34 @@ def build_ensemble(members: list[Any], decision: RuleDecision | None = None) -> 
             self.members = nn.ModuleList(members)
             self.decision = decision
 
+        def outputs(
+            self, now: torch.Tensor, start: torch.Tensor, metadata: torch.Tensor
+        ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+            """One pass through the members: (class probabilities of the decision, the class
+            heads' mean probabilities, the mean standardised descriptor reading)."""
+            members: list[Any] = list(self.members)
+            logits, reads = zip(*(m.outputs(now, start, metadata) for m in members), strict=True)
+            head = torch.stack([torch.softmax(x, dim=1) for x in logits]).mean(dim=0)
+            read = torch.stack(reads).mean(dim=0)
+            if self.decision is None:
+                return head, head, read
+            return self.decision.probabilities(read, len(PATTERNS)), head, read
+
         def forward(
             self, now: torch.Tensor, start: torch.Tensor, metadata: torch.Tensor
         ) -> torch.Tensor:
-            if self.decision is None:
-                probs = self.head(now, start, metadata)
-            else:
-                read = self.descriptors(now, start, metadata)
-                probs = self.decision.probabilities(read, len(PATTERNS))
-            return torch.log(probs.clamp_min(1e-12))
+            return torch.log(self.outputs(now, start, metadata)[0].clamp_min(1e-12))
 
         def head(
             self, now: torch.Tensor, start: torch.Tensor, metadata: torch.Tensor
         ) -> torch.Tensor:
             """The members' mean class probabilities from their class heads."""
-            probs = [torch.softmax(m(now, start, metadata), dim=1) for m in self.members]
-            return torch.stack(probs).mean(dim=0)
+            return self.outputs(now, start, metadata)[1]
 
         def descriptors(
             self, now: torch.Tensor, start: torch.Tensor, metadata: torch.Tensor
         ) -> torch.Tensor:
             """The members' mean reading of the (standardised) label descriptors."""
-            members: list[Any] = list(self.members)
-            read = [m.outputs(now, start, metadata)[1] for m in members]
-            return torch.stack(read).mean(dim=0)
+            return self.outputs(now, start, metadata)[2]
 
     return Ensemble()

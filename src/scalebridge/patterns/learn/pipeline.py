@@ -19,12 +19,10 @@ from scalebridge.patterns.learn.workflow import (
     LearnSettings,
     evaluate_split,
     fit_autoencoder,
-    head_proba,
     ipf_colours,
     latents,
     predict_proba,
     prepare,
-    read_descriptors,
     reconstruction_scores,
     rules_on_reading,
     split_rows,
@@ -240,14 +238,23 @@ def predict_dataset(model: PatternModel, dataset: TileDataset) -> pd.DataFrame:
     descriptors the network reads from its images (``read_*``), the pattern the stated
     rules give for that reading (``rules_on_reading``) and the class heads' pattern
     (``head_predicted``)."""
+    import torch
+
     arrays = to_arrays(dataset, model.normaliser)
-    out = _prediction_table(dataset.table, predict_proba(model.classifier, arrays))
-    read = read_descriptors(model.classifier, arrays, model.descriptor_scale)
+    with torch.no_grad():
+        proba, head, read = (
+            x.numpy()
+            for x in model.classifier.outputs(
+                *(torch.from_numpy(a) for a in (arrays.now, arrays.start, arrays.metadata))
+            )
+        )
+    out = _prediction_table(dataset.table, proba)
+    mean, spread = model.descriptor_scale
+    read = read * spread + mean
     for j, name in enumerate(DESCRIPTORS):
         out[f"read_{name}"] = np.exp(read[:, j]) if name == "grain_size_ratio" else read[:, j]
     rules = LabelRules(**(model.info["dataset"].get("rules") or {}))
     out["rules_on_reading"] = [PATTERNS[k] for k in rules_on_reading(read, rules)]
-    head = head_proba(model.classifier, arrays, np.arange(len(arrays.now)))
     out["head_predicted"] = [PATTERNS[k] for k in head.argmax(axis=1)]
     return out
 
