@@ -47,6 +47,7 @@ import numpy as np
 from scalebridge.calibration.design import latin_hypercube
 from scalebridge.calibration.optimizer import History
 from scalebridge.errors import InputError
+from scalebridge.runs.settings import require_at_least
 
 #: Objective floor of the log transform (d = 0 for a perfect fit of the validation reference).
 LOG_FLOOR = 1e-6
@@ -153,14 +154,7 @@ class BOSettings:
             "failure_tolerance": 1,
             "torch_threads": 1,
         }
-        for name, low in at_least.items():
-            if getattr(self, name) < low:
-                raise InputError(
-                    f"{getattr(self, name)!r}",
-                    source="bo settings",
-                    field=name,
-                    expected=f"an integer >= {low}",
-                )
+        require_at_least(self, at_least, source="bo settings")
         if not 0.0 < self.length_min <= self.length_init <= self.length_max:
             raise InputError(
                 f"length_min {self.length_min!r}, length_init {self.length_init!r}, "

@@ -18,6 +18,7 @@ import numpy as np
 from scalebridge.calibration.design import latin_hypercube, sobol
 from scalebridge.calibration.optimizer import History
 from scalebridge.errors import InputError
+from scalebridge.runs.settings import require_at_least
 
 
 @dataclass(frozen=True)
@@ -33,14 +34,7 @@ class PaperSettings:
 
     def __post_init__(self) -> None:
         limits = {"n_initial": 2, "n_candidates": 2, "n_neighbours": 2, "n_restarts": 0}
-        for name, low in limits.items():
-            if getattr(self, name) < low:
-                raise InputError(
-                    f"{getattr(self, name)!r}",
-                    source="paper settings",
-                    field=name,
-                    expected=f"an integer >= {low}",
-                )
+        require_at_least(self, limits, source="paper settings")
         if not self.exclusion_radius >= 0:
             raise InputError(
                 f"{self.exclusion_radius!r}",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -45,6 +46,17 @@ def read_settings_file(path: Path) -> dict[str, Any]:
     except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
         raise InputError(f"cannot parse: {exc}", source=path) from None
     raise InputError("unknown settings format", source=path, expected="a .toml or .json file")
+
+
+def require_at_least(
+    settings: Any, limits: Mapping[str, float], *, source: str | None = None
+) -> None:
+    """Refuse the first field of ``settings`` below its limit in ``limits`` (name → lowest
+    accepted value) with an InputError naming the field."""
+    for name, low in limits.items():
+        value = getattr(settings, name)
+        if value < low:
+            raise InputError(f"{name} = {value!r}", source=source, field=name, expected=f"≥ {low}")
 
 
 def settings_from_mapping(cls: type[T], values: dict[str, Any], *, source: str) -> T:
