@@ -102,9 +102,10 @@ def raw_channels(dataset: TileDataset) -> np.ndarray:
     pixel, fraction, log atoms)."""
     colour = [dataset.ipf, dataset.structure]
     scalar = [getattr(dataset, name).astype(np.float32) for name in SCALAR_ARRAYS]
-    scalar[SCALAR_ARRAYS.index("grain_size")] = np.log1p(dataset.grain_size.astype(np.float32))
+    grain = SCALAR_ARRAYS.index("grain_size")
+    scalar[grain] = np.log1p(scalar[grain])
     parts = [c.astype(np.float32).transpose(0, 3, 1, 2) / 255.0 for c in colour]
-    parts += [s.astype(np.float32)[:, None] for s in scalar]
+    parts += [s[:, None] for s in scalar]
     return np.concatenate(parts, axis=1)
 
 

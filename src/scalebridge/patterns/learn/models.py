@@ -204,16 +204,4 @@ def build_ensemble(members: list[Any], decision: RuleDecision | None = None) -> 
         ) -> torch.Tensor:
             return torch.log(self.outputs(now, start, metadata)[0].clamp_min(1e-12))
 
-        def head(
-            self, now: torch.Tensor, start: torch.Tensor, metadata: torch.Tensor
-        ) -> torch.Tensor:
-            """The members' mean class probabilities from their class heads."""
-            return self.outputs(now, start, metadata)[1]
-
-        def descriptors(
-            self, now: torch.Tensor, start: torch.Tensor, metadata: torch.Tensor
-        ) -> torch.Tensor:
-            """The members' mean reading of the (standardised) label descriptors."""
-            return self.outputs(now, start, metadata)[2]
-
     return Ensemble()

@@ -17,6 +17,7 @@ from scalebridge.patterns.learn.data import Normaliser, to_arrays
 from scalebridge.patterns.learn.model import PatternModel, fingerprint, save_model
 from scalebridge.patterns.learn.workflow import (
     LearnSettings,
+    ensemble_outputs,
     evaluate_split,
     fit_autoencoder,
     ipf_colours,
@@ -238,19 +239,9 @@ def predict_dataset(model: PatternModel, dataset: TileDataset) -> pd.DataFrame:
     descriptors the network reads from its images (``read_*``), the pattern the stated
     rules give for that reading (``rules_on_reading``) and the class heads' pattern
     (``head_predicted``)."""
-    import torch
-
     arrays = to_arrays(dataset, model.normaliser)
-    with torch.no_grad():
-        proba, head, read = (
-            x.numpy()
-            for x in model.classifier.outputs(
-                *(torch.from_numpy(a) for a in (arrays.now, arrays.start, arrays.metadata))
-            )
-        )
+    proba, head, read = ensemble_outputs(model.classifier, arrays, model.descriptor_scale)
     out = _prediction_table(dataset.table, proba)
-    mean, spread = model.descriptor_scale
-    read = read * spread + mean
     for j, name in enumerate(DESCRIPTORS):
         out[f"read_{name}"] = np.exp(read[:, j]) if name == "grain_size_ratio" else read[:, j]
     rules = LabelRules(**(model.info["dataset"].get("rules") or {}))

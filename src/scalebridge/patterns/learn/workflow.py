@@ -23,6 +23,7 @@ from scalebridge.patterns.learn.data import (
 )
 from scalebridge.patterns.learn.metrics import baselines, scores
 from scalebridge.patterns.learn.training import Trainer, seed_everything
+from scalebridge.runs.settings import require_at_least
 
 Observer = Callable[[Trainer, dict[str, float]], None]
 
@@ -62,12 +63,9 @@ class LearnSettings:
                 field="descriptor_weight",
                 expected="> 0, or decision 'head'",
             )
-        for name in ("descriptor_weight", "class_weight_power"):
-            if getattr(self, name) < 0:
-                raise InputError(f"{name} = {getattr(self, name)}", field=name, expected="≥ 0")
-        for name in ("latent", "autoencoder_epochs", "classifier_epochs", "batch", "ensemble"):
-            if getattr(self, name) < 1:
-                raise InputError(f"{name} = {getattr(self, name)}", field=name, expected="≥ 1")
+        require_at_least(self, dict.fromkeys(("descriptor_weight", "class_weight_power"), 0))
+        counts = ("latent", "autoencoder_epochs", "classifier_epochs", "batch", "ensemble")
+        require_at_least(self, dict.fromkeys(counts, 1))
 
 
 def ssim_global(a: np.ndarray, b: np.ndarray) -> float:
@@ -231,7 +229,7 @@ def fit_classifier(
     if settings.decision == "head":
         return ensemble
     mean, spread = descriptor_scale(arrays.descriptors, train)
-    read = read_descriptors(ensemble, arrays, (mean, spread), stop)
+    read = ensemble_outputs(ensemble, arrays, (mean, spread), stop)[2]
     truth = arrays.descriptors[stop]
     known = np.isfinite(truth)
     squared = np.where(known, (read - np.where(known, truth, 0.0)) ** 2, 0.0)
@@ -321,20 +319,6 @@ def standardised_descriptors(values: np.ndarray, train: np.ndarray) -> tuple[Any
     )
 
 
-def head_proba(model: Any, arrays: Arrays, rows: np.ndarray) -> np.ndarray:
-    """The ensemble's class-head probabilities (whatever its decision) for ``rows``."""
-    import torch
-
-    with torch.no_grad():
-        return np.asarray(
-            model.head(
-                torch.from_numpy(arrays.now[rows]),
-                torch.from_numpy(arrays.start[rows]),
-                torch.from_numpy(arrays.metadata[rows]),
-            ).numpy()
-        )
-
-
 def predict_proba(model: Any, arrays: Arrays, rows: np.ndarray | None = None) -> np.ndarray:
     """Class probabilities (len(rows) x n_classes)."""
     import torch
@@ -349,23 +333,30 @@ def predict_proba(model: Any, arrays: Arrays, rows: np.ndarray | None = None) ->
         return torch.softmax(logits, dim=1).numpy()
 
 
-def read_descriptors(
-    model: Any, arrays: Arrays, scale: tuple[np.ndarray, np.ndarray], rows: np.ndarray | None = None
-) -> np.ndarray:
-    """The label descriptors the network reads from the images of ``rows`` (the ensemble's
-    mean; log grain size ratio), in physical units: ``scale`` is the (mean, spread) of the
-    rows it was trained on (:func:`descriptor_scale`)."""
+def ensemble_outputs(
+    model: Any,
+    arrays: Arrays,
+    scale: tuple[np.ndarray, np.ndarray],
+    rows: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One pass of the ensemble over ``rows``: the decision's class probabilities, the class
+    heads' probabilities, and the label descriptors read from the images (log grain size
+    ratio) in physical units — ``scale`` is the (mean, spread) of the rows the network was
+    trained on (:func:`descriptor_scale`)."""
     import torch
 
     rows = np.arange(len(arrays.now)) if rows is None else rows
     with torch.no_grad():
-        read = model.descriptors(
-            torch.from_numpy(arrays.now[rows]),
-            torch.from_numpy(arrays.start[rows]),
-            torch.from_numpy(arrays.metadata[rows]),
-        ).numpy()
+        proba, head, read = (
+            x.numpy()
+            for x in model.outputs(
+                torch.from_numpy(arrays.now[rows]),
+                torch.from_numpy(arrays.start[rows]),
+                torch.from_numpy(arrays.metadata[rows]),
+            )
+        )
     mean, spread = scale
-    return np.asarray(read * np.asarray(spread) + np.asarray(mean))
+    return proba, head, read * np.asarray(spread) + np.asarray(mean)
 
 
 def descriptor_r2(read: np.ndarray, truth: np.ndarray) -> dict[str, float]:
@@ -502,16 +493,14 @@ def evaluate_split(
     ae_metrics = reconstruction_scores(ae, arrays, val, normaliser) | {
         "latent_dim": settings.latent,
     }
-    proba = predict_proba(classifier, arrays, val)
-    result = scores(arrays.labels[val], proba.argmax(axis=1))
     scale = descriptor_scale(arrays.descriptors, np.setdiff1d(train, stop))
-    read = read_descriptors(classifier, arrays, scale, val)
+    proba, head, read = ensemble_outputs(classifier, arrays, scale, val)
+    truth = arrays.labels[val]
+    result = scores(truth, proba.argmax(axis=1))
     result["descriptor_r2"] = descriptor_r2(read, arrays.descriptors[val])
     rules = LabelRules(**(dataset.info.get("rules") or {}))
-    result["rules_on_reading"] = float(np.mean(rules_on_reading(read, rules) == arrays.labels[val]))
-    result["head_accuracy"] = float(
-        np.mean(head_proba(classifier, arrays, val).argmax(axis=1) == arrays.labels[val])
-    )
+    result["rules_on_reading"] = float(np.mean(rules_on_reading(read, rules) == truth))
+    result["head_accuracy"] = float(np.mean(head.argmax(axis=1) == truth))
     z_now, z_start = latents(ae, arrays.now), latents(ae, arrays.start)
     m_now, m_start = channel_means(arrays.now, normaliser), channel_means(arrays.start, normaliser)
     features = {
