@@ -63,6 +63,7 @@ def make_synthetic(tile: int = 8, seed: int = 0, frames: int = 6) -> TileDataset
         density=np.full((n, tile, tile), 3.0, np.float16),
         crystal=np.ones((n, tile, tile), np.float16),
         grain_size=np.full((n, tile, tile), 500.0, np.float16),
+        grain_atoms=np.full((n, tile, tile), 3.0, np.float16),
         table=table,
         info={"tile_px": tile, "pixel_angstrom": 2.0},
     )

@@ -97,6 +97,7 @@ def _dataset(n: int = 5, tile: int = 8) -> TileDataset:
         density=rng.integers(0, 7, size=(n, tile, tile)).astype(np.float16),
         crystal=rng.uniform(0, 1, size=(n, tile, tile)).astype(np.float16),
         grain_size=rng.integers(0, 3000, size=(n, tile, tile)).astype(np.float16),
+        grain_atoms=rng.integers(0, 7, size=(n, tile, tile)).astype(np.float16),
         table=table,
         info={"tile_px": tile, "pixel_angstrom": 2.0},
     )

@@ -29,22 +29,73 @@ def test_embedded_dataset_covers_every_pattern_and_composition():
 
 def test_atom_weighted_tile_means_reproduce_the_label_descriptors():
     """The images carry what the labels are made of: weighting each pixel by its atoms
-    (the rotation by the atoms FCC in both frames) gives the descriptors of the atoms."""
+    (the rotation by the atoms FCC in both frames, the grain size by the grain atoms) gives
+    the descriptors of the atoms."""
     from scalebridge.patterns.learn.data import CHANNELS, Normaliser, start_rows, to_arrays
     from scalebridge.patterns.learn.workflow import channel_means
 
     data = load_dataset("embedded")
     normaliser = Normaliser.fit(data, np.arange(len(data.table)))
-    means = channel_means(to_arrays(data, normaliser).now, normaliser)
-    physical = means * np.array(normaliser.channel_std) + np.array(normaliser.channel_mean)
-    c = {name: physical[:, i] for i, name in enumerate(CHANNELS)}
+    arrays = to_arrays(data, normaliser)
+    means = channel_means(arrays.now, normaliser)
+    c = {name: means[:, i] for i, name in enumerate(CHANNELS)}
     hcp = (c["structure_r"] - c["structure_g"]) / 0.75  # HCP red minus green, FCC grey: 0
-    change = hcp - hcp[start_rows(data.table)]
+    start = start_rows(data.table)
+    change = hcp - hcp[start]
     table = data.table
     assert np.abs(change - table["hcp_fraction_change"]).max() < 0.02
     assert np.median(np.abs(change - table["hcp_fraction_change"])) < 0.003
     assert np.abs(c["rotation"] - table["rotation_deg"]).max() < 0.1
     assert np.abs(c["displacement"] - table["advection_angstrom"]).max() < 0.05
+    log_ratio = c["grain_size"] - c["grain_size"][start]  # log of the mean grain size
+    assert np.abs(log_ratio - np.log(table["grain_size_ratio"])).max() < 1e-4
+
+
+def test_a_linear_reading_fitted_on_some_runs_labels_the_others():
+    """Least squares of the descriptors on the map means of half the runs, applied to the
+    other half through the rules, gives their labels: the maps determine the labels, and
+    the classifier's linear reading (``fit_linear_reading``) finds them."""
+    import torch
+
+    from scalebridge.patterns.descriptors import LabelRules
+    from scalebridge.patterns.learn.data import (
+        CHANNELS,
+        METADATA,
+        Normaliser,
+        sample_rows,
+        to_arrays,
+    )
+    from scalebridge.patterns.learn.models import (
+        build_autoencoder,
+        build_classifier,
+        fit_linear_reading,
+    )
+    from scalebridge.patterns.learn.workflow import (
+        descriptor_scale,
+        rules_on_reading,
+        standardised_descriptors,
+    )
+
+    data = load_dataset("embedded")
+    runs = sorted(set(data.table["run"]))
+    fitted = np.flatnonzero(data.table["run"].isin(runs[::2]).to_numpy())
+    others = np.setdiff1d(sample_rows(data.table), fitted)
+    normaliser = Normaliser.fit(data, fitted)
+    arrays = to_arrays(data, normaliser)
+    encoder = build_autoencoder(int(data.info["tile_px"]), len(CHANNELS)).encoder
+    model = build_classifier(encoder, normaliser, len(METADATA), len(PATTERNS), 4).eval()
+    now, start = torch.from_numpy(arrays.now), torch.from_numpy(arrays.start)
+    target, known = standardised_descriptors(arrays.descriptors, fitted)
+    rows = torch.from_numpy(fitted)
+    fit_linear_reading(model, now[rows], start[rows], target[rows], known[rows])
+    with torch.no_grad():
+        read = model.linear_reading(model.mean_features(now[others], start[others])).numpy()
+    mean, spread = descriptor_scale(arrays.descriptors, fitted)
+    physical = read * spread + mean
+    error = np.abs(physical - arrays.descriptors[others]).max(axis=0)
+    assert (error < [1e-3, 0.02, 0.1, 0.05]).all(), error
+    classes = rules_on_reading(physical, LabelRules(**data.info["rules"]))
+    assert [PATTERNS[k] for k in classes] == list(data.table["label"].iloc[others])
 
 
 def test_rules_on_exact_readings_give_the_labels():
@@ -57,3 +108,17 @@ def test_rules_on_exact_readings_give_the_labels():
     data = load_dataset("embedded")
     classes = rules_on_reading(descriptors(data), LabelRules(**data.info["rules"]))
     assert [PATTERNS[k] for k in classes] == list(data.table["label"])
+
+
+def test_grain_figure_shows_the_strongest_refinement_and_coarsening(tmp_path):
+    from scalebridge.patterns.figures import grain_pairs
+    from scalebridge.runs.figures import save_png
+
+    data = load_dataset("embedded")
+    fig = grain_pairs(data, per_label=2)
+    labels = [ax.get_ylabel() for ax in fig.axes if ax.get_ylabel()]
+    ratio = data.table.groupby("label")["grain_size_ratio"]
+    assert labels[0] == f"grain refinement\nratio {ratio.min()['grain refinement']:.2f}"
+    assert labels[2] == f"grain coarsening\nratio {ratio.max()['grain coarsening']:.2f}"
+    save_png(fig, tmp_path / "grains.png")
+    assert (tmp_path / "grains.png").stat().st_size > 10_000

@@ -76,6 +76,8 @@ def test_settings_are_checked():
     with pytest.raises(InputError, match="descriptor_weight"):
         LearnSettings(descriptor_weight=0.0)  # the rules would read an untrained output
     LearnSettings(descriptor_weight=0.0, decision="head")
+    with pytest.raises(InputError, match="inputs"):
+        LearnSettings(inputs="ipf")
 
 
 FAST = LearnSettings(autoencoder_epochs=15, classifier_epochs=40, ensemble=2, patience=100)
@@ -138,10 +140,15 @@ def test_atom_means_weight_pixels_by_their_atoms():
     tile[0, c["crystal"]] = torch.tensor([[1.0, 0.0], [1.0, 0.5]])
     tile[0, c["structure_r"]] = torch.tensor([[0.2, 1.0], [9.0, 0.5]])
     tile[0, c["rotation"]] = torch.tensor([[10.0, 99.0], [99.0, 4.0]])
+    tile[0, c["grain_atoms"]] = torch.tensor([[1.0, 0.0], [0.0, 2.0]])
+    tile[0, c["grain_size"]] = torch.tensor([[40.0, 7.0], [7.0, 10.0]])  # 7: gap-filled
     means = atom_means(tile, _identity_normaliser())[0]
     assert float(means[c["structure_r"]]) == pytest.approx((0.2 + 3.0 + 2.0) / 8)
     # rotation over the atoms whose rotation is defined: 1 atom at 10°, 2 atoms at 4°
     assert float(means[c["rotation"]]) == pytest.approx((10.0 + 2 * 4.0) / 3)
+    # grain size over the grain atoms, as the logarithm of the mean: 1 atom in a grain of
+    # 40, 2 atoms in a grain of 10
+    assert float(means[c["grain_size"]]) == pytest.approx(np.log((40.0 + 2 * 10.0) / 3))
 
 
 def test_classifier_does_not_see_orientation_colours():
@@ -165,6 +172,33 @@ def test_classifier_does_not_see_orientation_colours():
         other = now.clone()
         other[:, CHANNELS.index("structure_r")] += 1.0
         assert not torch.equal(model(now, start, meta), model(other, start, meta))
+
+
+def test_classifier_on_tomograph_inputs_sees_only_the_published_images():
+    """``inputs="tomograph"``: orientation, structure and advection only — the analysis maps
+    (displacement, rotation, crystal share, grain maps) do not reach the output."""
+    import torch
+
+    from scalebridge.patterns.learn.models import build_autoencoder, build_classifier
+
+    torch.manual_seed(0)
+    encoder = build_autoencoder(8, len(CHANNELS)).encoder
+    model = build_classifier(
+        encoder, _identity_normaliser(), 1, len(PATTERNS), 4, inputs="tomograph"
+    ).eval()
+    now, start, meta = (
+        torch.rand(3, len(CHANNELS), 8, 8),
+        torch.rand(3, len(CHANNELS), 8, 8),
+        torch.rand(3, 1),
+    )
+    maps = [CHANNELS.index(n) for n in ("displacement", "rotation", "crystal", "grain_size")]
+    changed, recoloured = now.clone(), now.clone()
+    changed[:, maps] = torch.rand(3, len(maps), 8, 8)
+    changed[:, CHANNELS.index("grain_atoms")] = 5.0
+    recoloured[:, CHANNELS.index("ipf_g")] += 1.0
+    with torch.no_grad():
+        assert torch.equal(model(now, start, meta), model(changed, start, meta))
+        assert not torch.equal(model(now, start, meta), model(recoloured, start, meta))
 
 
 def test_training_never_makes_a_one_tile_batch():

@@ -165,13 +165,17 @@ def test_autoencoder_command(tmp_path):
     assert (out / "reconstructions.png").stat().st_size > 1000
 
 
-def test_train_with_the_class_heads_deciding(tmp_path, synthetic):
+def test_train_with_the_class_heads_deciding_on_tomograph_inputs(tmp_path, synthetic, capsys):
     data = tmp_path / "synthetic.npz"
     synthetic().save(data)
     out = tmp_path / "heads"
     args = ["patterns", "train", "--dataset", str(data), "--split", "random", "--out", str(out)]
-    assert main([*args, "--decision", "head", *QUICK]) == 0
+    assert main([*args, "--decision", "head", "--inputs", "tomograph", *QUICK]) == 0
     scores = json.loads((out / "metrics.json").read_text())["random_split"]
     assert scores["accuracy"] == scores["head_accuracy"]
     model = json.loads((out / "model" / "model.json").read_text())
     assert model["decision"] is None and model["settings"]["decision"] == "head"
+    assert model["settings"]["inputs"] == "tomograph"
+    capsys.readouterr()
+    assert main(["patterns", "evaluate", "--model", str(out)]) == 0  # rebuilt as trained
+    assert f"accuracy {scores['accuracy']:.3f}" in capsys.readouterr().out

@@ -162,3 +162,36 @@ def test_displacement_and_rotation_maps_since_the_start():
     # without a start frame the maps are zero
     alone = tomograph(now, Raster.for_frame(now, 2.0))
     assert not alone.displacement.any() and not alone.rotation.any()
+
+
+def test_tile_grain_maps_count_grains_inside_the_tile_and_give_the_size_ratio():
+    """Weighted by the grain atoms, a tile's grain-size map averages to the labels' Σn²/Σn of
+    the grains *inside* the tile, so the maps now and at t = 0 give the grain size ratio."""
+    from scalebridge.patterns.descriptors import LabelRules, region_descriptors
+    from scalebridge.patterns.tiles import tile_grain_maps
+
+    rng = np.random.default_rng(1)
+    box = np.array([64.0, 4.0, 32.0])
+    xyz = rng.uniform((0, 0, 0), box, (6000, 3))
+    start = _frame(xyz, _about_axis([0, 0, 1], 0, 6000), 0.0, box)
+    start.grain = np.where(xyz[:, 0] < 40, 1, 2)  # grain 1 runs past the tile's edge at 32 Å
+    now = _frame(xyz, _about_axis([0, 0, 1], 0, 6000), 10.0, box)
+    now.grain = 1 + (xyz[:, 0] // 8).astype(np.int64)  # refined: 8 Å wide grains
+    now.grain[xyz[:, 2] > 30] = 0  # a layer of atoms in no grain
+    raster = Raster.for_frame(start, 2.0)
+    window = (slice(0, 16), slice(0, 16))
+    x_range, z_range = (0.0, 32.0), (raster.z_top - 32.0, raster.z_top)
+    ratio = []
+    for frame in (now, start):
+        size, atoms = tile_grain_maps(frame, raster, window, x_range, z_range)
+        assert size.shape == atoms.shape == (16, 16)
+        inside = frame.grain[(frame.positions[:, 0] < 32) & (frame.positions[:, 2] >= z_range[0])]
+        n = np.bincount(inside[inside > 0]).astype(float)
+        assert atoms.sum() == n.sum()
+        mean = (size * atoms).sum() / atoms.sum()
+        assert mean == pytest.approx((n**2).sum() / n.sum(), rel=1e-9)
+        assert size.max() <= n.max()  # grain 1 of the start counted inside the tile only
+        ratio.append(mean)
+    d = region_descriptors(now, start, x_range, z_range, LabelRules())
+    assert ratio[0] / ratio[1] == pytest.approx(d["grain_size_ratio"], rel=1e-9)
+    assert d["grain_size_ratio"] < 0.67  # refinement

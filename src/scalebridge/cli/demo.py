@@ -100,12 +100,13 @@ def run_demo(args: argparse.Namespace) -> int:
         report.figure(run.path / "stz" / "strain_snapshots.png", caption="Shear-strain fields")
 
         from scalebridge.patterns.dataset import load_dataset
-        from scalebridge.patterns.figures import tile_gallery
+        from scalebridge.patterns.figures import grain_pairs, tile_gallery
         from scalebridge.patterns.learn.pipeline import summary_table
         from scalebridge.runs.figures import save_png
 
         tiles = load_dataset("embedded")
         save_png(tile_gallery(tiles), run.path / "patterns_tiles.png")
+        save_png(grain_pairs(tiles), run.path / "patterns_grains.png")
         counts = tiles.table["label"].value_counts()
         report.heading("patterns — tomographs of sliding CuNi (Ehrich, May, Eder 2025)")
         report.paragraph(
@@ -114,6 +115,10 @@ def run_demo(args: argparse.Namespace) -> int:
             "300 and 600 K). " + ", ".join(f"{label}: {n}" for label, n in counts.items()) + "."
         )
         report.figure(run.path / "patterns_tiles.png", caption="Example tiles per pattern")
+        report.figure(
+            run.path / "patterns_grains.png",
+            caption="Refined and coarsened tiles: grains counted inside the tile, then and now",
+        )
         patterns_dir = run.path / "patterns"
         learned = _patterns(patterns_dir, run.checkpoint_dir / "patterns", not args.no_progress)
         report.table(summary_table(learned))

@@ -40,6 +40,13 @@ def register(subparsers: Any) -> None:
         help="name the pattern by the stated label rules on the network's descriptor reading "
         "(default) or by its class heads",
     )
+    train.add_argument(
+        "--inputs",
+        choices=("maps", "tomograph"),
+        default="maps",
+        help="what the classifier sees: the analysis maps (default; orientation colours left "
+        "out) or the published tomographs' images only (orientation, structure, advection)",
+    )
     _learning_options(train)
     train.set_defaults(handler=run_train_command)
 
@@ -107,8 +114,9 @@ def _settings(args: argparse.Namespace) -> Any:
         values["autoencoder_epochs" if autoencoder_only else "classifier_epochs"] = args.epochs
     if args.autoencoder_epochs is not None:
         values["autoencoder_epochs"] = args.autoencoder_epochs
-    if getattr(args, "decision", None) is not None:
-        values["decision"] = args.decision
+    for name in ("decision", "inputs"):
+        if getattr(args, name, None) is not None:
+            values[name] = getattr(args, name)
     return LearnSettings(**values)
 
 

@@ -3,11 +3,12 @@
 ``.npz`` with arrays ``ipf`` and ``structure`` (N x T x T x 3, uint8), ``advection``
 (N x T x T, float16, Å/ps), ``displacement`` (Å since t = 0), ``rotation`` (degrees since
 t = 0), ``density`` (atoms per pixel), ``crystal`` (share of a pixel's atoms FCC now and
-at t = 0) and ``grain_size`` (atoms in each atom's grain, pixel mean), one array per table
-column (``meta__<name>``), and ``info`` (a JSON string:
-format version, pixel size, tile size, label rules, label names, runs). Version 2 added
-displacement and rotation, version 3 density, crystal share and grain size; an older file is refused
-with the command that rebuilds it.
+at t = 0), ``grain_size`` (atoms of a pixel's grains inside the tile) and ``grain_atoms``
+(grain atoms per pixel), one array per table column (``meta__<name>``), and ``info`` (a
+JSON string: format version, pixel size, tile size, label rules, label names, runs).
+Version 2 added displacement and rotation, version 3 density, crystal share and a
+whole-grain size map, version 4 the grain maps of each tile's own field of view; an older
+file is refused with the command that rebuilds it.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from scalebridge.errors import InputError
 from scalebridge.patterns.descriptors import PATTERNS
 from scalebridge.patterns.tiles import COLOUR_ARRAYS, IMAGE_ARRAYS, TileSet
 
-FORMAT = "scalebridge-patterns-tiles/3"
+FORMAT = "scalebridge-patterns-tiles/4"
 
 
 @dataclass

@@ -98,10 +98,6 @@ def region_descriptors(
     cutting many regions of one frame."""
     from scalebridge.patterns.tomograph import since_start
 
-    def select(frame: AtomFrame) -> np.ndarray:
-        x, z = frame.positions[:, 0] % frame.box[0], frame.positions[:, 2]
-        return (x >= x_range[0]) & (x < x_range[1]) & (z >= z_range[0]) & (z < z_range[1])
-
     def grains(frame: AtomFrame, mask: np.ndarray) -> int:
         ids, counts = np.unique(frame.grain[mask], return_counts=True)
         return int(((ids > 0) & (counts >= rules.grain_min_atoms)).sum())
@@ -113,7 +109,7 @@ def region_descriptors(
         counts = counts[ids > 0].astype(float)
         return float((counts**2).sum() / counts.sum()) if counts.sum() else 0.0
 
-    m_now, m_start = select(now), select(start)
+    m_now, m_start = (region_mask(f, x_range, z_range) for f in (now, start))
     hcp_now = float((now.structure[m_now] == HCP).mean()) if m_now.any() else 0.0
     hcp_start = float((start.structure[m_start] == HCP).mean()) if m_start.any() else 0.0
     moved, turned, crystal = change if change is not None else since_start(now, start)
@@ -131,3 +127,11 @@ def region_descriptors(
         "advection_angstrom": float(moved[region].mean()) if region.any() else 0.0,
         "n_atoms": float(m_now.sum()),
     }
+
+
+def region_mask(
+    frame: AtomFrame, x_range: tuple[float, float], z_range: tuple[float, float]
+) -> np.ndarray:
+    """Atoms of ``frame`` in the region x_range × z_range (Å; x periodic)."""
+    x, z = frame.positions[:, 0] % frame.box[0], frame.positions[:, 2]
+    return (x >= x_range[0]) & (x < x_range[1]) & (z >= z_range[0]) & (z < z_range[1])

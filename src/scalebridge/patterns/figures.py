@@ -36,3 +36,52 @@ def tile_gallery(dataset: TileDataset, per_label: int = 6, seed: int = 0) -> Any
         )
     fig.suptitle("tiles per pattern: orientation (IPF of z) | structure (grey FCC, red HCP)")
     return fig
+
+
+def grain_pairs(dataset: TileDataset, per_label: int = 3) -> Any:
+    """Refined and coarsened tiles beside their region at t = 0: orientation, then the
+    grain-size map of the tile's own field of view (atoms of each grain inside the tile;
+    pixels without grain atoms blank), with the grain size ratio of the label — what the
+    classifier reads grain changes from."""
+    from scalebridge.patterns.learn.data import start_rows
+    from scalebridge.runs.figures import pyplot
+
+    plt = pyplot()
+    table = dataset.table
+    start = start_rows(table)
+    chosen = []
+    for pattern in ("grain refinement", "grain coarsening"):
+        rows = np.flatnonzero(table["label"].to_numpy() == pattern)
+        ratio = table["grain_size_ratio"].to_numpy()[rows]
+        order = np.argsort(ratio if pattern == "grain refinement" else -ratio)
+        chosen += [(pattern, int(r)) for r in rows[order][:per_label]]
+    fig, axes = plt.subplots(len(chosen), 4, figsize=(7.6, 1.9 * len(chosen)), squeeze=False)
+    for (pattern, row), ax in zip(chosen, axes, strict=True):
+        size = [
+            np.where(dataset.grain_atoms[i] > 0, dataset.grain_size[i].astype(float), np.nan)
+            for i in (start[row], row)
+        ]
+        top = float(np.nanmax(np.r_[size[0].ravel(), size[1].ravel(), 1.0]))
+        panels = (
+            ("t = 0", dataset.ipf[start[row]]),
+            (f"t = {table['time_ps'].iat[row]:g} ps", dataset.ipf[row]),
+            ("grain size (atoms), t = 0", size[0]),
+            ("grain size now", size[1]),
+        )
+        for j, (title, image) in enumerate(panels):
+            shown = ax[j].imshow(image, cmap="viridis", vmin=0.0, vmax=top, interpolation="nearest")
+            ax[j].set_title(title, fontsize=7)
+            ax[j].set_xticks([])
+            ax[j].set_yticks([])
+            ax[j].grid(False)
+        ax[0].set_ylabel(
+            f"{pattern}\nratio {table['grain_size_ratio'].iat[row]:.2f}",
+            rotation=0,
+            ha="right",
+            va="center",
+            fontsize=7,
+        )
+        fig.colorbar(shown, ax=ax[3], shrink=0.8).ax.tick_params(labelsize=6)
+    fig.suptitle("grains counted inside each 32 Å tile, at t = 0 and now", fontsize=9)
+    fig.tight_layout()
+    return fig

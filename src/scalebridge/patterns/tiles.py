@@ -8,20 +8,24 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scalebridge.patterns.descriptors import LabelRules, region_descriptors
-from scalebridge.patterns.tomograph import AtomFrame, Raster, Tomograph, since_start, to_uint8
+from scalebridge.patterns.descriptors import LabelRules, region_descriptors, region_mask
+from scalebridge.patterns.tomograph import (
+    AtomFrame,
+    Raster,
+    Tomograph,
+    fill_gaps,
+    grain_sizes,
+    since_start,
+    to_uint8,
+)
 
 DESCRIPTORS = ("grain_size_ratio", "hcp_fraction_change", "rotation_deg", "advection_angstrom")
 #: Per-tile images: colour (N x T x T x 3, uint8) and scalar maps (N x T x T, float16).
 COLOUR_ARRAYS = ("ipf", "structure")
-SCALAR_ARRAYS = (
-    "advection",
-    "displacement",
-    "rotation",
-    "density",
-    "crystal",
-    "grain_size",
-)
+#: Maps cut from the frame's tomograph; the grain maps are measured inside each tile.
+FRAME_ARRAYS = ("advection", "displacement", "rotation", "density", "crystal")
+GRAIN_ARRAYS = ("grain_size", "grain_atoms")
+SCALAR_ARRAYS = FRAME_ARRAYS + GRAIN_ARRAYS
 IMAGE_ARRAYS = COLOUR_ARRAYS + SCALAR_ARRAYS
 
 
@@ -29,8 +33,9 @@ IMAGE_ARRAYS = COLOUR_ARRAYS + SCALAR_ARRAYS
 class TileSet:
     """Tiles of one run: images (N x T x T x 3 uint8 ipf and structure; N x T x T float16
     advection velocity in Å/ps, displacement since t = 0 in Å, lattice rotation since t = 0
-    in degrees, atoms per pixel, crystal fraction, grain size in atoms — see
-    :class:`~scalebridge.patterns.tomograph.Tomograph`) and one table row each (metadata,
+    in degrees, atoms per pixel, crystal fraction — see
+    :class:`~scalebridge.patterns.tomograph.Tomograph` — and the grain maps of the tile's
+    own field of view, see :func:`tile_grain_maps`) and one table row each (metadata,
     descriptors, label)."""
 
     ipf: np.ndarray
@@ -41,6 +46,7 @@ class TileSet:
     density: np.ndarray
     crystal: np.ndarray
     grain_size: np.ndarray
+    grain_atoms: np.ndarray
     table: pd.DataFrame
 
 
@@ -71,8 +77,10 @@ def cut_tiles(
                 d = region_descriptors(frame, start, x_range, z_range, rules, change)
                 for name in COLOUR_ARRAYS:
                     images[name].append(to_uint8(getattr(image, name)[window]))
-                for name in SCALAR_ARRAYS:
-                    images[name].append(float16(getattr(image, name)[window]))
+                maps = {name: getattr(image, name)[window] for name in FRAME_ARRAYS}
+                grain = tile_grain_maps(frame, raster, window, x_range, z_range)
+                for name, values in (maps | dict(zip(GRAIN_ARRAYS, grain, strict=True))).items():
+                    images[name].append(float16(values))
                 rows.append(
                     {
                         **metadata,
@@ -91,6 +99,30 @@ def cut_tiles(
         name: np.stack(v) if v else empty[name] for name, v in images.items()
     }
     return TileSet(**stacked, table=pd.DataFrame(rows))
+
+
+def tile_grain_maps(
+    frame: AtomFrame,
+    raster: Raster,
+    window: tuple[slice, slice],
+    x_range: tuple[float, float],
+    z_range: tuple[float, float],
+) -> tuple[np.ndarray, np.ndarray]:
+    """The grain maps of one tile, grains counted inside it as in a grain-size analysis of
+    that field of view: grain size (mean over a pixel's grain atoms of the atoms of their
+    grain inside the tile; pixels without grain atoms take the nearest value) and grain
+    atoms per pixel. Weighted by the grain atoms, the tile's mean grain size is the label's
+    Σn²/Σn (``patterns.descriptors``), so the same maps of the region at t = 0 give the
+    grain-size ratio exactly."""
+    inside = region_mask(frame, x_range, z_range)
+    grain = frame.grain[inside]
+    held = grain > 0
+    if not held.any():
+        empty = np.zeros((window[0].stop - window[0].start, window[1].stop - window[1].start))
+        return empty, empty.copy()
+    sizes, counts = raster.mean(frame.positions[inside][held], grain_sizes(grain)[held])
+    sizes, counts = sizes[window], counts[window]
+    return fill_gaps(sizes, counts, vacuum=False)[..., 0], counts.astype(float)
 
 
 def float16(values: np.ndarray) -> np.ndarray:

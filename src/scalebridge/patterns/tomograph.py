@@ -187,13 +187,19 @@ class Raster:
         return image.reshape(self.height, self.width, -1), counts.reshape(self.height, self.width)
 
 
-def _fill_gaps(image: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Empty pixels below the surface take the value of the nearest filled pixel."""
+def fill_gaps(image: np.ndarray, counts: np.ndarray, *, vacuum: bool = True) -> np.ndarray:
+    """Empty pixels take the value of the nearest filled pixel; with ``vacuum``, those above
+    the first filled pixel of their column (above the surface) are 0 instead. An image with
+    no filled pixel is all 0."""
     from scipy.ndimage import distance_transform_edt
 
     empty = counts == 0
+    if empty.all():
+        return np.zeros_like(image)
     _, (ri, ci) = distance_transform_edt(empty, return_indices=True)
     filled = image[ri, ci]
+    if not vacuum:
+        return filled
     # above the first filled row of each column stays empty (vacuum)
     first = np.argmax(~empty, axis=0)
     rows = np.arange(image.shape[0])[:, None]
@@ -278,25 +284,25 @@ def tomograph(
     struct_rgb = np.array([STRUCTURE_RGB.get(int(s), (1, 1, 1)) for s in range(5)])
     structure, _ = raster.mean(frame.positions, struct_rgb[np.clip(frame.structure, 0, 4)])
     advection, _ = raster.mean(frame.positions, advection_velocity(frame, previous)[:, None])
-    material = _fill_gaps(np.ones((*counts.shape, 1)), counts)[..., 0] > 0
+    material = fill_gaps(np.ones((*counts.shape, 1)), counts)[..., 0] > 0
     displacement, rotation = np.zeros(counts.shape), np.zeros(counts.shape)
     crystal_share = np.zeros(counts.shape)
     if start is not None:
         moved, turned, crystal = since_start(frame, start)
-        displacement = _fill_gaps(raster.mean(frame.positions, moved)[0], counts)[..., 0]
+        displacement = fill_gaps(raster.mean(frame.positions, moved)[0], counts)[..., 0]
         crystal_share = raster.mean(frame.positions, crystal[:, None].astype(float))[0][..., 0]
         if crystal.any():
             turned_px, crystal_counts = raster.mean(frame.positions[crystal], turned[crystal])
-            rotation = np.where(material, _fill_gaps(turned_px, crystal_counts)[..., 0], 0.0)
+            rotation = np.where(material, fill_gaps(turned_px, crystal_counts)[..., 0], 0.0)
     return Tomograph(
         time_ps=frame.time_ps,
-        ipf=_fill_gaps(ipf, counts),
-        structure=_fill_gaps(structure, counts),
-        advection=_fill_gaps(advection, counts)[..., 0],
+        ipf=fill_gaps(ipf, counts),
+        structure=fill_gaps(structure, counts),
+        advection=fill_gaps(advection, counts)[..., 0],
         displacement=displacement,
         rotation=rotation,
         density=counts.astype(float),
-        grain_size=_fill_gaps(raster.mean(frame.positions, grain_sizes(frame.grain))[0], counts)[
+        grain_size=fill_gaps(raster.mean(frame.positions, grain_sizes(frame.grain))[0], counts)[
             ..., 0
         ],
         crystal=crystal_share,

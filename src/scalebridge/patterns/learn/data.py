@@ -1,9 +1,10 @@
 """Tensors, metadata features and splits of a tile dataset.
 
 A tile's pattern is a change since t = 0 (see ``patterns.descriptors``), so a sample is the
-tile *now* and the same region at t = 0, each with twelve channels: orientation (IPF RGB),
-structure (RGB), advection velocity, displacement since t = 0, lattice rotation since
-t = 0, atoms per pixel, crystal share and grain size (as log(1 + atoms in the grain)).
+tile *now* and the same region at t = 0, each with thirteen channels: orientation (IPF
+RGB), structure (RGB), advection velocity, displacement since t = 0, lattice rotation since
+t = 0, atoms per pixel, crystal share, grain size inside the tile and grain atoms per
+pixel.
 Channels and metadata are standardised with statistics of the training tiles only
 (:class:`Normaliser`, saved with the model and reused for new tiles).
 """
@@ -43,11 +44,23 @@ CHANNELS = (
     "rotation",
     "density",
     "crystal",
-    "log_grain_size",
+    "grain_size",
+    "grain_atoms",
 )
-#: The orientation colours: the autoencoder reconstructs them, the classifier does not see
-#: them (see ``models.build_classifier``).
+#: The orientation colours.
 ORIENTATION = ("ipf_r", "ipf_g", "ipf_b")
+#: What the classifier's convolutional branch sees and which channels it averages over the
+#: atoms (see ``models.build_classifier``), by ``LearnSettings.inputs``. "maps": the analysis
+#: maps without the orientation colours (they name grains), the atom counts and crystal
+#: share as weights only. "tomograph": the images of the published tomographs only —
+#: orientation, structure, advection — as the published classifier saw them.
+INPUTS = {
+    "maps": (
+        tuple(c for c in CHANNELS if c not in (*ORIENTATION, "density", "crystal", "grain_atoms")),
+        tuple(c for c in CHANNELS if c not in ORIENTATION),
+    ),
+    "tomograph": (CHANNELS[:7], CHANNELS[:7]),
+}
 
 
 @dataclass(frozen=True)
@@ -98,12 +111,10 @@ class Normaliser:
 
 
 def raw_channels(dataset: TileDataset) -> np.ndarray:
-    """N x 12 x T x T float32 in physical units (colours 0–1, Å/ps, Å, degrees, atoms per
-    pixel, fraction, log atoms)."""
+    """N x 13 x T x T float32 in physical units (colours 0–1, Å/ps, Å, degrees, atoms per
+    pixel, fraction, atoms, atoms per pixel)."""
     colour = [dataset.ipf, dataset.structure]
     scalar = [getattr(dataset, name).astype(np.float32) for name in SCALAR_ARRAYS]
-    grain = SCALAR_ARRAYS.index("grain_size")
-    scalar[grain] = np.log1p(scalar[grain])
     parts = [c.astype(np.float32).transpose(0, 3, 1, 2) / 255.0 for c in colour]
     parts += [s[:, None] for s in scalar]
     return np.concatenate(parts, axis=1)

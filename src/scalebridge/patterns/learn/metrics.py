@@ -39,8 +39,8 @@ def baselines(
     """Validation accuracy and macro-F1 of references fitted on the same training tiles: the
     majority class, and per feature set a classifier — gradient boosting on the metadata and
     on the channel means (now and their change since t = 0: the tile averages a scientist
-    reads off the maps, close to the label descriptors themselves), logistic regression on
-    the autoencoder latent (now and its change)."""
+    reads off the maps the classifier sees, close to the label descriptors themselves),
+    logistic regression on the autoencoder latent (now and its change)."""
     from sklearn.ensemble import GradientBoostingClassifier
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import f1_score

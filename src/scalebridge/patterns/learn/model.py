@@ -25,7 +25,7 @@ from scalebridge.patterns.learn.data import CHANNELS, METADATA, Normaliser
 from scalebridge.patterns.learn.workflow import LearnSettings
 from scalebridge.patterns.tiles import DESCRIPTORS
 
-MODEL_FORMAT = "scalebridge-patterns-model/2"
+MODEL_FORMAT = "scalebridge-patterns-model/3"
 
 
 def dataset_file(source: str | Path) -> Path:
@@ -178,6 +178,7 @@ def load_model(run_folder: str | Path) -> PatternModel:
             len(METADATA),
             len(PATTERNS),
             len(DESCRIPTORS),
+            settings.inputs,
         )
         for _ in range(settings.ensemble)
     ]

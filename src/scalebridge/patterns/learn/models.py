@@ -53,32 +53,41 @@ def build_autoencoder(tile_px: int, channels: int, latent: int = 32) -> Any:
 
 
 def build_classifier(
-    encoder: Any, normaliser: Any, n_metadata: int, n_classes: int, n_descriptors: int
+    encoder: Any,
+    normaliser: Any,
+    n_metadata: int,
+    n_classes: int,
+    n_descriptors: int,
+    inputs: str = "maps",
 ) -> Any:
     """Image branch + metadata MLP → the label descriptors read from the images, and class
     logits from everything including that reading (trained together, see ``workflow``).
 
     The image branch is the autoencoder's convolutional stack (initialised from it) with a
     global average over the tile, so its features do not depend on where in the tile
-    something happens. It sees the tile now and the same region at t = 0, without the
-    orientation colours: an IPF colour names a grain, not what happens to it, and with it
-    the network recognises the grains of the training region instead of learning patterns
-    (a design experiment on the pilot dataset, one network: spatial hold-out 0.54 with the
-    colours, 0.89 without).
+    something happens. It sees the tile now and the same region at t = 0. Which channels it
+    sees, and which it averages, is ``inputs`` (``data.INPUTS``): with ``"maps"`` every
+    analysis map but the orientation colours (an IPF colour names a grain, not what happens
+    to it: with it the network recognises the grains of the training region — a design
+    experiment on the pilot dataset, one network: spatial hold-out 0.54 with the colours,
+    0.89 without); with ``"tomograph"`` only the published tomographs' images, orientation,
+    structure and advection.
     Beside the pooled features, the atom-weighted channel means now and their change
-    (:func:`atom_means`, the averages a scientist reads off the maps); the descriptors are
-    a linear function of those means (the twin fraction, rotation and advection are nearly
-    that) plus a correction from the whole feature set (the grain size is not). The
-    metadata branch is an MLP on composition, pressure, temperature, time and depth."""
+    (:func:`atom_means`, the averages a scientist reads off the maps). The descriptor
+    reading is a linear function of those means, fitted by least squares on the training
+    tiles and then fixed (:func:`fit_linear_reading`), plus a correction from the whole
+    feature set that starts at zero and is trained. With ``"maps"`` the linear part is the
+    whole reading: the maps carry each descriptor as an atom-weighted mean (the grain size
+    ratio as the change of the log mean grain size). The metadata branch is an MLP on
+    composition, pressure, temperature, time and depth."""
     import torch
     from torch import nn
 
-    from scalebridge.patterns.learn.data import CHANNELS, ORIENTATION
+    from scalebridge.patterns.learn.data import CHANNELS, INPUTS
 
-    seen = [i for i, c in enumerate(CHANNELS) if c not in ORIENTATION]
-    # the conv stack sees the maps; atom counts and crystal share serve as weights only
-    hidden = (*ORIENTATION, "density", "crystal")
-    blind = torch.tensor([c in hidden for c in CHANNELS])[None, :, None, None]
+    convolved, averaged = INPUTS[inputs]
+    seen = [i for i, c in enumerate(CHANNELS) if c in averaged]
+    blind = torch.tensor([c not in convolved for c in CHANNELS])[None, :, None, None]
     conv = encoder[:-2]  # without Flatten and the Linear layer to the latent
     pooled = [m for m in conv if isinstance(m, nn.Conv2d)][-1].out_channels
 
@@ -91,18 +100,21 @@ def build_classifier(
             self.trunk = nn.Sequential(
                 nn.BatchNorm1d(width), nn.Linear(width, 64), nn.ReLU(), nn.Dropout(0.2)
             )
-            # tile means move little in pixel-standardised units: rescale them first
-            self.linear_reading = nn.Sequential(
-                nn.BatchNorm1d(2 * len(seen)), nn.Linear(2 * len(seen), n_descriptors)
-            )
-            self.reading = nn.Linear(64, n_descriptors)
+            # fitted by least squares before training (fit_linear_reading), then fixed
+            self.linear_reading = nn.Linear(2 * len(seen), n_descriptors).requires_grad_(False)
+            self.reading = nn.Linear(64, n_descriptors)  # the correction: starts at zero
+            nn.init.zeros_(self.reading.weight)
+            nn.init.zeros_(self.reading.bias)
             self.classes = nn.Linear(64 + n_descriptors, n_classes)
+
+        def mean_features(self, now: torch.Tensor, start: torch.Tensor) -> torch.Tensor:
+            m_now, m_start = atom_means(now, normaliser), atom_means(start, normaliser)
+            return torch.cat([m_now[:, seen], (m_now - m_start)[:, seen]], dim=1)
 
         def outputs(
             self, now: torch.Tensor, start: torch.Tensor, metadata: torch.Tensor
         ) -> tuple[torch.Tensor, torch.Tensor]:
-            m_now, m_start = atom_means(now, normaliser), atom_means(start, normaliser)
-            means = torch.cat([m_now[:, seen], (m_now - m_start)[:, seen]], dim=1)
+            means = self.mean_features(now, start)
             t_now, t_start = (
                 self.image(x.masked_fill(blind, 0.0)).mean(dim=(2, 3)) for x in (now, start)
             )
@@ -118,22 +130,53 @@ def build_classifier(
     return DualBranch()
 
 
+def fit_linear_reading(
+    model: Any, now: Any, start: Any, target: Any, known: Any, batch: int = 512
+) -> None:
+    """Set ``model.linear_reading`` to the least-squares fit of the standardised descriptors
+    ``target`` (N x D, torch) on the model's mean features of the tiles ``now``/``start``,
+    over the rows whose descriptors are all ``known`` (the mean features have no trained
+    parameters, so the fit holds whatever the rest of the network learns)."""
+    import torch
+
+    with torch.no_grad():
+        features = torch.cat(
+            [
+                model.mean_features(now[i : i + batch], start[i : i + batch])
+                for i in range(0, len(now), batch)
+            ]
+        ).double()
+        rows = known.all(dim=1)
+        if not bool(rows.any()):
+            return
+        design = torch.cat([features, torch.ones(len(features), 1, dtype=torch.float64)], dim=1)
+        coef = torch.linalg.lstsq(design[rows], target[rows].double(), driver="gelsd").solution
+        model.linear_reading.weight.copy_(coef[:-1].T)
+        model.linear_reading.bias.copy_(coef[-1])
+
+
 def atom_means(images: Any, normaliser: Any) -> Any:
-    """Atom-weighted channel means of standardised tiles (torch, N x C x T x T → N x C):
-    pixel values weighted by the atoms per pixel, the rotation by the atoms whose rotation
-    is defined; on the label descriptors' scale (an HCP fraction, not a pixel fraction)."""
+    """Atom-weighted channel means of standardised tiles in physical units (torch,
+    N x C x T x T → N x C): pixel values weighted by the atoms per pixel (an HCP fraction of
+    atoms, not of pixels), the rotation by the atoms whose rotation is defined, the grain
+    size by the grain atoms and given as the logarithm of its mean in atoms — its change
+    between a tile and its start is the logarithm of the labels' grain size ratio."""
     import torch
 
     from scalebridge.patterns.learn.data import CHANNELS
 
-    mean = torch.tensor(normaliser.channel_mean, dtype=images.dtype)
-    std = torch.tensor(normaliser.channel_std, dtype=images.dtype)
-    density, crystal = CHANNELS.index("density"), CHANNELS.index("crystal")
-    atoms = (images[:, density] * std[density] + mean[density]).clamp_min(0.0)
-    share = (images[:, crystal] * std[crystal] + mean[crystal]).clamp(0.0, 1.0)
+    mean = torch.tensor(normaliser.channel_mean, dtype=images.dtype)[None, :, None, None]
+    std = torch.tensor(normaliser.channel_std, dtype=images.dtype)[None, :, None, None]
+    physical = images * std + mean
+    c = {name: i for i, name in enumerate(CHANNELS)}
+    atoms = physical[:, c["density"]].clamp_min(0.0)
     weights = atoms[:, None].expand(-1, len(CHANNELS), -1, -1).clone()
-    weights[:, CHANNELS.index("rotation")] = atoms * share
-    return (images * weights).sum(dim=(2, 3)) / weights.sum(dim=(2, 3)).clamp_min(1e-6)
+    weights[:, c["rotation"]] = atoms * physical[:, c["crystal"]].clamp(0.0, 1.0)
+    weights[:, c["grain_size"]] = physical[:, c["grain_atoms"]].clamp_min(0.0)
+    means = (physical * weights).sum(dim=(2, 3)) / weights.sum(dim=(2, 3)).clamp_min(1e-6)
+    grain = c["grain_size"]
+    size = means[:, grain : grain + 1].clamp_min(1.0).log()
+    return torch.cat([means[:, :grain], size, means[:, grain + 1 :]], dim=1)
 
 
 @dataclass(frozen=True)

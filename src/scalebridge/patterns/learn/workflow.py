@@ -14,6 +14,8 @@ from scalebridge.errors import InputError
 from scalebridge.patterns.dataset import TileDataset
 from scalebridge.patterns.descriptors import PATTERNS, LabelRules
 from scalebridge.patterns.learn.data import (
+    CHANNELS,
+    INPUTS,
     Arrays,
     Normaliser,
     random_split,
@@ -45,6 +47,7 @@ class LearnSettings:
     descriptor_weight: float = 1.0
     class_weight_power: float = 0.5
     decision: str = "rules"
+    inputs: str = "maps"
 
     def __post_init__(self) -> None:
         for name in ("val_fraction", "stop_fraction", "spatial_fraction"):
@@ -55,6 +58,10 @@ class LearnSettings:
         if self.decision not in ("rules", "head"):
             raise InputError(
                 f"decision = {self.decision!r}", field="decision", expected="'rules' or 'head'"
+            )
+        if self.inputs not in INPUTS:
+            raise InputError(
+                f"inputs = {self.inputs!r}", field="inputs", expected=" or ".join(map(repr, INPUTS))
             )
         if self.decision == "rules" and self.descriptor_weight <= 0:
             raise InputError(
@@ -257,7 +264,11 @@ def _fit_member(
 ) -> Any:
     import torch
 
-    from scalebridge.patterns.learn.models import build_autoencoder, build_classifier
+    from scalebridge.patterns.learn.models import (
+        build_autoencoder,
+        build_classifier,
+        fit_linear_reading,
+    )
 
     seed_everything(settings.seed)
     now, start = torch.from_numpy(arrays.now), torch.from_numpy(arrays.start)
@@ -267,12 +278,15 @@ def _fit_member(
     ae = build_autoencoder(now.shape[-1], channels, settings.latent)
     ae.load_state_dict(encoder_state)
     n_descriptors = arrays.descriptors.shape[1]
-    model = build_classifier(ae.encoder, normaliser, meta.shape[1], len(PATTERNS), n_descriptors)
+    model = build_classifier(
+        ae.encoder, normaliser, meta.shape[1], len(PATTERNS), n_descriptors, settings.inputs
+    )
     weights = class_weights(arrays.labels[train], settings.class_weight_power)
     ce = torch.nn.CrossEntropyLoss(weight=torch.tensor(weights, dtype=torch.float32))
     plain = torch.nn.CrossEntropyLoss()  # early stopping: the unweighted loss
     tr, st = torch.from_numpy(train), torch.from_numpy(stop)
     target, known = standardised_descriptors(arrays.descriptors, train)
+    fit_linear_reading(model, now[tr], start[tr], target[tr], known[tr])
 
     def loss(m: Any, rows: Any, classes: Any, augment: bool) -> Any:
         a, b = mirrored(now[rows], start[rows]) if augment else (now[rows], start[rows])
@@ -502,7 +516,8 @@ def evaluate_split(
     result["rules_on_reading"] = float(np.mean(rules_on_reading(read, rules) == truth))
     result["head_accuracy"] = float(np.mean(head.argmax(axis=1) == truth))
     z_now, z_start = latents(ae, arrays.now), latents(ae, arrays.start)
-    m_now, m_start = channel_means(arrays.now, normaliser), channel_means(arrays.start, normaliser)
+    averaged = [i for i, c in enumerate(CHANNELS) if c in INPUTS[settings.inputs][1]]
+    m_now, m_start = (channel_means(x, normaliser)[:, averaged] for x in (arrays.now, arrays.start))
     features = {
         "metadata_only": arrays.metadata,
         "latent_only": np.c_[z_now, z_now - z_start],
