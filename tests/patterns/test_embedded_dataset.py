@@ -122,3 +122,12 @@ def test_grain_figure_shows_the_strongest_refinement_and_coarsening(tmp_path):
     assert labels[2] == f"grain coarsening\nratio {ratio.max()['grain coarsening']:.2f}"
     save_png(fig, tmp_path / "grains.png")
     assert (tmp_path / "grains.png").stat().st_size > 10_000
+
+
+def test_grain_figure_of_a_dataset_without_grain_changes():
+    from scalebridge.patterns.figures import grain_pairs
+
+    data = load_dataset("embedded")
+    grains = data.table["label"].isin(["grain refinement", "grain coarsening"])
+    data.table.loc[grains, "label"] = "no significant change"
+    assert "no refined or coarsened tile" in grain_pairs(data).axes[0].texts[0].get_text()

@@ -244,3 +244,33 @@ def test_rule_decision_turns_reading_errors_into_probabilities():
     assert float(p_edge[PATTERNS.index("twinning")]) == pytest.approx(0.5, abs=0.05)
     both = noisy.probabilities(torch.cat([read[:1], edge]), len(PATTERNS))
     assert torch.equal(both[1], p_edge)  # a tile's probabilities do not depend on its batch
+
+
+def test_linear_reading_fits_each_descriptor_where_it_is_known():
+    import torch
+
+    from scalebridge.patterns.learn.models import (
+        build_autoencoder,
+        build_classifier,
+        fit_linear_reading,
+    )
+
+    torch.manual_seed(0)
+    model = build_classifier(
+        build_autoencoder(8, len(CHANNELS)).encoder, _identity_normaliser(), 1, len(PATTERNS), 3
+    ).eval()
+    now, start = torch.rand(40, len(CHANNELS), 8, 8), torch.rand(40, len(CHANNELS), 8, 8)
+    now[:, CHANNELS.index("density")] += 1.0  # atoms everywhere
+    start[:, CHANNELS.index("density")] += 1.0
+    features = model.mean_features(now, start)
+    target = torch.stack([features[:, 0] * 2 + 1, features[:, 3], torch.zeros(40)], dim=1)
+    known = torch.ones(40, 3, dtype=torch.bool)
+    known[:10, 0] = False  # some rows without the first descriptor
+    known[:, 2] = False  # the third known nowhere
+    target[:10, 0] = float("nan")
+    fit_linear_reading(model, now, start, torch.nan_to_num(target), known)
+    with torch.no_grad():
+        read = model.linear_reading(features)
+    assert torch.allclose(read[:, 0], features[:, 0] * 2 + 1, atol=1e-4)
+    assert torch.allclose(read[:, 1], features[:, 3], atol=1e-4)
+    assert not read[:, 2].any()  # unknown everywhere: the training mean, not random weights

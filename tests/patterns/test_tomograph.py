@@ -195,3 +195,24 @@ def test_tile_grain_maps_count_grains_inside_the_tile_and_give_the_size_ratio():
     d = region_descriptors(now, start, x_range, z_range, LabelRules())
     assert ratio[0] / ratio[1] == pytest.approx(d["grain_size_ratio"], rel=1e-9)
     assert d["grain_size_ratio"] < 0.67  # refinement
+
+
+def test_tile_grain_maps_keep_atoms_outside_the_box_and_on_the_tile_edge():
+    """Dumps may hold atoms a little outside [0, box) in x, and a box need not be a
+    multiple of the pixel: every atom of the region still lands in its tile's window."""
+    from scalebridge.patterns.tiles import tile_grain_maps
+
+    rng = np.random.default_rng(2)
+    box = np.array([65.0, 4.0, 32.0])
+    xyz = rng.uniform((-1.5, 0, 0), (66.5, 4, 32), (5000, 3))
+    xyz[0] = (0.0, 1.0, 0.0)  # exactly on the bottom edge of the tile below the surface
+    frame = _frame(xyz, _about_axis([0, 0, 1], 0, 5000), 0.0, box)
+    frame.grain = 1 + ((xyz[:, 0] % box[0]) // 10).astype(np.int64)
+    raster = Raster(0.0, 32.0, 2.0, 33, 16)
+    for c0 in (0, 16):
+        x_range = (c0 * 2.0, (c0 + 16) * 2.0)
+        atoms = tile_grain_maps(
+            frame, raster, (slice(0, 16), slice(c0, c0 + 16)), x_range, (0.0, 32.0)
+        )[1]
+        x = xyz[:, 0] % box[0]
+        assert atoms.sum() == ((x >= x_range[0]) & (x < x_range[1])).sum()

@@ -55,6 +55,11 @@ def grain_pairs(dataset: TileDataset, per_label: int = 3) -> Any:
         ratio = table["grain_size_ratio"].to_numpy()[rows]
         order = np.argsort(ratio if pattern == "grain refinement" else -ratio)
         chosen += [(pattern, int(r)) for r in rows[order][:per_label]]
+    if not chosen:
+        fig, ax = plt.subplots(figsize=(5, 1.2))
+        ax.text(0.5, 0.5, "no refined or coarsened tile in this dataset", ha="center")
+        ax.set_axis_off()
+        return fig
     fig, axes = plt.subplots(len(chosen), 4, figsize=(7.6, 1.9 * len(chosen)), squeeze=False)
     for (pattern, row), ax in zip(chosen, axes, strict=True):
         size = [

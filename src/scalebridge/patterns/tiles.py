@@ -117,11 +117,19 @@ def tile_grain_maps(
     inside = region_mask(frame, x_range, z_range)
     grain = frame.grain[inside]
     held = grain > 0
+    height, width = (w.stop - w.start for w in window)
     if not held.any():
-        empty = np.zeros((window[0].stop - window[0].start, window[1].stop - window[1].start))
-        return empty, empty.copy()
-    sizes, counts = raster.mean(frame.positions[inside][held], grain_sizes(grain)[held])
-    sizes, counts = sizes[window], counts[window]
+        return np.zeros((height, width)), np.zeros((height, width))
+    # pixels of the tile from the region's own coordinates (x wrapped into the box, as the
+    # region is), so every atom of the region lands in the window
+    x, z = frame.positions[inside][held, 0] % frame.box[0], frame.positions[inside][held, 2]
+    col = np.clip((x - x_range[0]) // raster.pixel, 0, width - 1).astype(int)
+    row = np.clip((z_range[1] - z) // raster.pixel, 0, height - 1).astype(int)
+    flat = row * width + col
+    counts = np.bincount(flat, minlength=height * width)
+    sums = np.bincount(flat, grain_sizes(grain)[held], minlength=height * width)
+    sizes = (sums / np.maximum(counts, 1)).reshape(height, width, 1)
+    counts = counts.reshape(height, width)
     return fill_gaps(sizes, counts, vacuum=False)[..., 0], counts.astype(float)
 
 

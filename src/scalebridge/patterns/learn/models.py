@@ -109,7 +109,12 @@ def build_classifier(
 
         def mean_features(self, now: torch.Tensor, start: torch.Tensor) -> torch.Tensor:
             m_now, m_start = atom_means(now, normaliser), atom_means(start, normaliser)
-            return torch.cat([m_now[:, seen], (m_now - m_start)[:, seen]], dim=1)
+            change = m_now - m_start
+            # as in the labels: a region without grain atoms then or now keeps its grain size
+            g = CHANNELS.index("grain_size")
+            grains = (m_now[:, g] > 0) & (m_start[:, g] > 0)
+            change[:, g] = torch.where(grains, change[:, g], torch.zeros_like(change[:, g]))
+            return torch.cat([m_now[:, seen], change[:, seen]], dim=1)
 
         def outputs(
             self, now: torch.Tensor, start: torch.Tensor, metadata: torch.Tensor
@@ -135,8 +140,9 @@ def fit_linear_reading(
 ) -> None:
     """Set ``model.linear_reading`` to the least-squares fit of the standardised descriptors
     ``target`` (N x D, torch) on the model's mean features of the tiles ``now``/``start``,
-    over the rows whose descriptors are all ``known`` (the mean features have no trained
-    parameters, so the fit holds whatever the rest of the network learns)."""
+    each descriptor over the rows where it is ``known``; a descriptor known nowhere reads 0
+    (the training mean). The mean features have no trained parameters, so the fit holds
+    whatever the rest of the network learns."""
     import torch
 
     with torch.no_grad():
@@ -146,13 +152,17 @@ def fit_linear_reading(
                 for i in range(0, len(now), batch)
             ]
         ).double()
-        rows = known.all(dim=1)
-        if not bool(rows.any()):
-            return
         design = torch.cat([features, torch.ones(len(features), 1, dtype=torch.float64)], dim=1)
-        coef = torch.linalg.lstsq(design[rows], target[rows].double(), driver="gelsd").solution
-        model.linear_reading.weight.copy_(coef[:-1].T)
-        model.linear_reading.bias.copy_(coef[-1])
+        model.linear_reading.weight.zero_()
+        model.linear_reading.bias.zero_()
+        for j in range(target.shape[1]):
+            rows = known[:, j]
+            if not bool(rows.any()):
+                continue
+            column = target[rows, j : j + 1].double()
+            coef = torch.linalg.lstsq(design[rows], column, driver="gelsd").solution[:, 0]
+            model.linear_reading.weight[j] = coef[:-1]
+            model.linear_reading.bias[j] = coef[-1]
 
 
 def atom_means(images: Any, normaliser: Any) -> Any:
