@@ -31,13 +31,15 @@ def test_atom_weighted_tile_means_reproduce_the_label_descriptors():
     """The images carry what the labels are made of: weighting each pixel by its atoms
     (the rotation by the atoms FCC in both frames, the grain size by the grain atoms) gives
     the descriptors of the atoms."""
+    import torch
+
     from scalebridge.patterns.learn.data import CHANNELS, Normaliser, start_rows, to_arrays
-    from scalebridge.patterns.learn.workflow import channel_means
+    from scalebridge.patterns.learn.models import atom_means
 
     data = load_dataset("embedded")
     normaliser = Normaliser.fit(data, np.arange(len(data.table)))
     arrays = to_arrays(data, normaliser)
-    means = channel_means(arrays.now, normaliser)
+    means = atom_means(torch.from_numpy(arrays.now), normaliser).numpy()
     c = {name: means[:, i] for i, name in enumerate(CHANNELS)}
     hcp = (c["structure_r"] - c["structure_g"]) / 0.75  # HCP red minus green, FCC grey: 0
     start = start_rows(data.table)

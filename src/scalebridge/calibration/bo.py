@@ -233,7 +233,7 @@ class BatchBO:
         """Replay the first ``n_batches`` told batches (default all): size, centre and
         restarts of the trust region."""
         s, h = self.settings, self.history
-        d = np.where(h.feasible & np.isfinite(h.d), h.d, np.inf)
+        d = np.where(h.usable, h.d, np.inf)
         sizes = h.batch_sizes[:n_batches]
         spent: list[np.ndarray] = []
         length, successes, failures, restarts, since = s.length_init, 0, 0, 0, 1
@@ -313,7 +313,7 @@ class BatchBO:
     def _local(self, centre: int, n_points: int) -> np.ndarray:
         """Indices of the feasible points among the first ``n_points`` nearest the centre."""
         h = self.history
-        ok = np.flatnonzero((h.feasible & np.isfinite(h.d))[:n_points])
+        ok = np.flatnonzero(h.usable[:n_points])
         if ok.size <= self.settings.n_local:
             return ok
         gap = np.linalg.norm(h.x[ok] - h.x[centre], axis=1)
@@ -328,7 +328,7 @@ class BatchBO:
             y = -np.log(np.maximum(h.d[rows], LOG_FLOOR))
         else:
             rows = np.arange(n_points)
-            y = (~(h.feasible & np.isfinite(h.d)))[rows].astype(float)
+            y = (~h.usable)[rows].astype(float)
         return (
             torch.tensor(h.x[rows], dtype=torch.double),
             torch.tensor(y, dtype=torch.double)[:, None],
@@ -389,7 +389,7 @@ class BatchBO:
 
     # -- asking ---------------------------------------------------------------------------
     def ask(self, n: int, iteration: int) -> np.ndarray:
-        ok = self.history.feasible & np.isfinite(self.history.d)
+        ok = self.history.usable
         if ok.sum() < 2:  # nothing to model yet: more space filling
             rng = np.random.default_rng([self.settings.seed, iteration])
             return latin_hypercube(n, self.dim, rng)
@@ -446,7 +446,7 @@ class BatchBO:
         """Whether an infeasible point lies in the (2, d) box ``region`` widened to twice
         its size (only then is the feasibility GP part of the acquisition)."""
         h = self.history
-        bad = h.x[~(h.feasible & np.isfinite(h.d))]
+        bad = h.x[~h.usable]
         middle, half = region.mean(axis=0), region[1] - region[0]
         return bool(np.any(np.all(np.abs(bad - middle) <= half, axis=1)))
 

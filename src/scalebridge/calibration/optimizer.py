@@ -46,6 +46,11 @@ class History:
         self.batch_sizes.append(int(np.asarray(d).size))
 
     @property
+    def usable(self) -> np.ndarray:
+        """(n,) whether each told point is feasible with a finite objective (modelled)."""
+        return self.feasible & np.isfinite(self.d)
+
+    @property
     def best(self) -> float:
-        ok = self.feasible & np.isfinite(self.d)
+        ok = self.usable
         return float(self.d[ok].min()) if ok.any() else float("inf")

@@ -94,7 +94,7 @@ class PaperEGO:
     def training_set(self, iteration: int) -> tuple[np.ndarray, np.ndarray]:
         """Feasible points the GP of ``iteration`` is fitted to (local after the first)."""
         h = self.history
-        ok = h.feasible & np.isfinite(h.d)
+        ok = h.usable
         x, y = h.x[ok], h.d[ok]
         if iteration > 1 and x.shape[0] > self.settings.n_neighbours:
             newest = h.x[-1]

@@ -62,6 +62,11 @@ class LabelRules:
                 expected="0 < refinement ratio < coarsening ratio",
             )
 
+    @classmethod
+    def from_info(cls, info: dict[str, Any]) -> LabelRules:
+        """The rules recorded in a dataset's ``info`` (the defaults where it records none)."""
+        return cls(**(info.get("rules") or {}))
+
     def label(self, d: dict[str, float]) -> str:
         ratio = d["grain_size_ratio"]
         values = (

@@ -49,6 +49,8 @@ CHANNELS = (
 )
 #: The orientation colours.
 ORIENTATION = ("ipf_r", "ipf_g", "ipf_b")
+#: The channels of the published tomographs' images.
+PUBLISHED = (*ORIENTATION, "structure_r", "structure_g", "structure_b", "advection")
 #: What the classifier's convolutional branch sees and which channels it averages over the
 #: atoms (see ``models.build_classifier``), by ``LearnSettings.inputs``. "maps": the analysis
 #: maps without the orientation colours (they name grains), the atom counts and crystal
@@ -59,7 +61,7 @@ INPUTS = {
         tuple(c for c in CHANNELS if c not in (*ORIENTATION, "density", "crystal", "grain_atoms")),
         tuple(c for c in CHANNELS if c not in ORIENTATION),
     ),
-    "tomograph": (CHANNELS[:7], CHANNELS[:7]),
+    "tomograph": (PUBLISHED, PUBLISHED),
 }
 
 

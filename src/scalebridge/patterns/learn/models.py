@@ -108,13 +108,7 @@ def build_classifier(
             self.classes = nn.Linear(64 + n_descriptors, n_classes)
 
         def mean_features(self, now: torch.Tensor, start: torch.Tensor) -> torch.Tensor:
-            m_now, m_start = atom_means(now, normaliser), atom_means(start, normaliser)
-            change = m_now - m_start
-            # as in the labels: a region without grain atoms then or now keeps its grain size
-            g = CHANNELS.index("grain_size")
-            grains = (m_now[:, g] > 0) & (m_start[:, g] > 0)
-            change[:, g] = torch.where(grains, change[:, g], torch.zeros_like(change[:, g]))
-            return torch.cat([m_now[:, seen], change[:, seen]], dim=1)
+            return mean_features(now, start, normaliser, seen)
 
         def outputs(
             self, now: torch.Tensor, start: torch.Tensor, metadata: torch.Tensor
@@ -163,6 +157,22 @@ def fit_linear_reading(
             coef = torch.linalg.lstsq(design[rows], column, driver="gelsd").solution[:, 0]
             model.linear_reading.weight[j] = coef[:-1]
             model.linear_reading.bias[j] = coef[-1]
+
+
+def mean_features(now: Any, start: Any, normaliser: Any, channels: list[int]) -> Any:
+    """Atom-weighted means (:func:`atom_means`) of the ``channels`` (indices) of the tiles
+    now and their change since t = 0 (torch, N x 2·len(channels)); as in the labels, a
+    region without grain atoms then or now keeps its grain size (change 0)."""
+    import torch
+
+    from scalebridge.patterns.learn.data import CHANNELS
+
+    m_now, m_start = atom_means(now, normaliser), atom_means(start, normaliser)
+    change = m_now - m_start
+    g = CHANNELS.index("grain_size")
+    grains = (m_now[:, g] > 0) & (m_start[:, g] > 0)
+    change[:, g] = torch.where(grains, change[:, g], torch.zeros_like(change[:, g]))
+    return torch.cat([m_now[:, channels], change[:, channels]], dim=1)
 
 
 def atom_means(images: Any, normaliser: Any) -> Any:

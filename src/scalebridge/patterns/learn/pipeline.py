@@ -244,7 +244,7 @@ def predict_dataset(model: PatternModel, dataset: TileDataset) -> pd.DataFrame:
     out = _prediction_table(dataset.table, proba)
     for j, name in enumerate(DESCRIPTORS):
         out[f"read_{name}"] = np.exp(read[:, j]) if name == "grain_size_ratio" else read[:, j]
-    rules = LabelRules(**(model.info["dataset"].get("rules") or {}))
+    rules = LabelRules.from_info(model.info["dataset"])
     out["rules_on_reading"] = [PATTERNS[k] for k in rules_on_reading(read, rules)]
     out["head_predicted"] = [PATTERNS[k] for k in head.argmax(axis=1)]
     return out
@@ -278,7 +278,7 @@ def load_inputs(paths: list[Path], model: PatternModel, scratch: Path) -> TileDa
             pixel_angstrom=trained["pixel_angstrom"], tile_px=trained["tile_px"]
         )
         dumps = ordered_dumps(paths)
-        make_tomographs(dumps, settings, scratch, LabelRules(**(trained.get("rules") or {})))
+        make_tomographs(dumps, settings, scratch, LabelRules.from_info(trained))
         dataset = _tiles_as_dataset(scratch, trained)
     model.check_tiles(dataset, paths[0])
     return dataset

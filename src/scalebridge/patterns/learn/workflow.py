@@ -393,12 +393,16 @@ def rules_on_reading(read: np.ndarray, rules: LabelRules) -> np.ndarray:
     return np.asarray(rules.classify(*np.asarray(read).T), dtype=int)
 
 
-def channel_means(images: np.ndarray, normaliser: Normaliser) -> np.ndarray:
+def classifier_means(arrays: Arrays, normaliser: Normaliser, inputs: str) -> np.ndarray:
+    """The mean features the classifier of ``inputs`` sees (``models.mean_features``), for
+    the channel-means baseline."""
     import torch
 
-    from scalebridge.patterns.learn.models import atom_means
+    from scalebridge.patterns.learn.models import mean_features
 
-    return atom_means(torch.from_numpy(images), normaliser).numpy()
+    averaged = [i for i, c in enumerate(CHANNELS) if c in INPUTS[inputs][1]]
+    now, start = torch.from_numpy(arrays.now), torch.from_numpy(arrays.start)
+    return mean_features(now, start, normaliser, averaged).numpy()
 
 
 def latents(autoencoder: Any, images: np.ndarray) -> np.ndarray:
@@ -484,7 +488,7 @@ def fit_split(
         fit_rows,
         stop,
         settings,
-        LabelRules(**(dataset.info.get("rules") or {})),
+        LabelRules.from_info(dataset.info),
         checkpoint("classifier"),
         observers,
     )
@@ -512,16 +516,14 @@ def evaluate_split(
     truth = arrays.labels[val]
     result = scores(truth, proba.argmax(axis=1))
     result["descriptor_r2"] = descriptor_r2(read, arrays.descriptors[val])
-    rules = LabelRules(**(dataset.info.get("rules") or {}))
+    rules = LabelRules.from_info(dataset.info)
     result["rules_on_reading"] = float(np.mean(rules_on_reading(read, rules) == truth))
     result["head_accuracy"] = float(np.mean(head.argmax(axis=1) == truth))
     z_now, z_start = latents(ae, arrays.now), latents(ae, arrays.start)
-    averaged = [i for i, c in enumerate(CHANNELS) if c in INPUTS[settings.inputs][1]]
-    m_now, m_start = (channel_means(x, normaliser)[:, averaged] for x in (arrays.now, arrays.start))
     features = {
         "metadata_only": arrays.metadata,
         "latent_only": np.c_[z_now, z_now - z_start],
-        "channel_means": np.c_[m_now, m_now - m_start],
+        "channel_means": classifier_means(arrays, normaliser, settings.inputs),
     }
     result["baselines"], result["baselines_macro_f1"] = baselines(
         features, arrays.labels, train, val, settings.seed
