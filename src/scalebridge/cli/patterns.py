@@ -45,7 +45,8 @@ def register(subparsers: Any) -> None:
         choices=("maps", "tomograph"),
         default="maps",
         help="what the classifier sees: the analysis maps (default; orientation colours left "
-        "out) or the published tomographs' images only (orientation, structure, advection)",
+        "out) or the published tomographs' images only (orientation, structure, advection; "
+        "read as a series: flow, colour grains, colour turn)",
     )
     _learning_options(train)
     train.set_defaults(handler=run_train_command)

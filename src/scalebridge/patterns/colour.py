@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 # OVITO's PTM structure type codes
@@ -23,3 +25,20 @@ def ipf_rgb(directions_crystal: np.ndarray) -> np.ndarray:
     u, v, w = d.T
     rgb = np.stack([w - v, v - u, u], axis=1)
     return rgb / rgb.max(axis=1, keepdims=True)
+
+
+def ipf_direction(r: Any, g: Any, b: Any) -> tuple[Any, Any, Any]:
+    """The inverse of :func:`ipf_rgb`: the unit crystal direction (u ≤ v ≤ w, the standard
+    triangle) whose colour is (r, g, b). Elementwise over numpy arrays or torch tensors;
+    black (no colour) gives zeros."""
+    u, v, w = b, g + b, r + g + b
+    norm = (u * u + v * v + w * w) ** 0.5
+    norm = norm + (norm == 0)
+    return u / norm, v / norm, w / norm
+
+
+def fcc_coloured(r: Any, g: Any, b: Any, tolerance: float = 0.15) -> Any:
+    """Pixels whose structure colour is FCC's within ``tolerance`` (RGB distance; a pixel's
+    colour is the mean over its atoms), elementwise over numpy arrays or torch tensors."""
+    f = STRUCTURE_RGB[FCC]
+    return (r - f[0]) ** 2 + (g - f[1]) ** 2 + (b - f[2]) ** 2 < tolerance**2

@@ -1,10 +1,11 @@
 """Tensors, metadata features and splits of a tile dataset.
 
 A tile's pattern is a change since t = 0 (see ``patterns.descriptors``), so a sample is the
-tile *now* and the same region at t = 0, each with thirteen channels: orientation (IPF
+tile *now* and the same region at t = 0, each with sixteen channels: orientation (IPF
 RGB), structure (RGB), advection velocity, displacement since t = 0, lattice rotation since
-t = 0, atoms per pixel, crystal share, grain size inside the tile and grain atoms per
-pixel.
+t = 0, atoms per pixel, crystal share, grain size inside the tile, grain atoms per pixel,
+and three read from the images alone (``images``): the advection images integrated since
+t = 0, the size of orientation-colour regions and the turn of the orientation colours.
 Channels and metadata are standardised with statistics of the training tiles only
 (:class:`Normaliser`, saved with the model and reused for new tiles).
 """
@@ -46,22 +47,32 @@ CHANNELS = (
     "crystal",
     "grain_size",
     "grain_atoms",
+    "advection_integrated",
+    "colour_grain_size",
+    "colour_turn",
 )
 #: The orientation colours.
 ORIENTATION = ("ipf_r", "ipf_g", "ipf_b")
 #: The channels of the published tomographs' images.
 PUBLISHED = (*ORIENTATION, "structure_r", "structure_g", "structure_b", "advection")
+#: Read from the published images alone (``images``): the advection images integrated over
+#: the run's frames, per pixel the size of its orientation-colour region and how far its
+#: colour turned since t = 0 (the turn enters the mean features through
+#: ``images.turn_features``, not as a mean).
+FROM_IMAGES = ("advection_integrated", "colour_grain_size", "colour_turn")
 #: What the classifier's convolutional branch sees and which channels it averages over the
 #: atoms (see ``models.build_classifier``), by ``LearnSettings.inputs``. "maps": the analysis
 #: maps without the orientation colours (they name grains), the atom counts and crystal
 #: share as weights only. "tomograph": the images of the published tomographs only —
-#: orientation, structure, advection — as the published classifier saw them.
+#: orientation, structure, advection — and what they give read as a series
+#: (``FROM_IMAGES``).
+_WEIGHTS = ("density", "crystal", "grain_atoms")
 INPUTS = {
     "maps": (
-        tuple(c for c in CHANNELS if c not in (*ORIENTATION, "density", "crystal", "grain_atoms")),
-        tuple(c for c in CHANNELS if c not in ORIENTATION),
+        tuple(c for c in CHANNELS if c not in (*ORIENTATION, *_WEIGHTS, *FROM_IMAGES)),
+        tuple(c for c in CHANNELS if c not in (*ORIENTATION, *FROM_IMAGES)),
     ),
-    "tomograph": (PUBLISHED, PUBLISHED),
+    "tomograph": ((*PUBLISHED, *FROM_IMAGES), (*PUBLISHED, *FROM_IMAGES[:-1])),
 }
 
 
@@ -113,13 +124,21 @@ class Normaliser:
 
 
 def raw_channels(dataset: TileDataset) -> np.ndarray:
-    """N x 13 x T x T float32 in physical units (colours 0–1, Å/ps, Å, degrees, atoms per
-    pixel, fraction, atoms, atoms per pixel)."""
-    colour = [dataset.ipf, dataset.structure]
-    scalar = [getattr(dataset, name).astype(np.float32) for name in SCALAR_ARRAYS]
-    parts = [c.astype(np.float32).transpose(0, 3, 1, 2) / 255.0 for c in colour]
-    parts += [s[:, None] for s in scalar]
-    return np.concatenate(parts, axis=1)
+    """N x 16 x T x T float32 in physical units (colours 0–1, Å/ps, Å, degrees, atoms per
+    pixel, fraction, atoms, atoms per pixel, Å, pixels, degrees)."""
+    from scalebridge.patterns.learn.images import colour_grains, colour_turn, integrated_advection
+
+    ipf, structure = (
+        c.astype(np.float32).transpose(0, 3, 1, 2) / 255.0 for c in (dataset.ipf, dataset.structure)
+    )
+    scalar = [getattr(dataset, name).astype(np.float32)[:, None] for name in SCALAR_ARRAYS]
+    flowed = integrated_advection(dataset.table, dataset.advection.astype(np.float32))
+    grains = colour_grains(ipf, structure)
+    start, pixel = start_rows(dataset.table), float(dataset.info["pixel_angstrom"])
+    turn = colour_turn(ipf, structure, flowed, start, pixel)
+    return np.concatenate(
+        [ipf, structure, *scalar, *(x[:, None] for x in (flowed, grains, turn))], axis=1
+    )
 
 
 def raw_metadata(dataset: TileDataset) -> np.ndarray:

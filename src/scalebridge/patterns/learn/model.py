@@ -25,7 +25,7 @@ from scalebridge.patterns.learn.data import CHANNELS, METADATA, Normaliser
 from scalebridge.patterns.learn.workflow import LearnSettings
 from scalebridge.patterns.tiles import DESCRIPTORS
 
-MODEL_FORMAT = "scalebridge-patterns-model/3"
+MODEL_FORMAT = "scalebridge-patterns-model/4"
 
 
 def dataset_file(source: str | Path) -> Path:

@@ -96,12 +96,13 @@ def build_classifier(
             super().__init__()
             self.image = conv
             self.meta = nn.Sequential(nn.Linear(n_metadata, 32), nn.ReLU())
-            width = 2 * pooled + 2 * len(seen) + 32
+            width = 2 * pooled + n_mean_features(seen) + 32
             self.trunk = nn.Sequential(
                 nn.BatchNorm1d(width), nn.Linear(width, 64), nn.ReLU(), nn.Dropout(0.2)
             )
             # fitted by least squares before training (fit_linear_reading), then fixed
-            self.linear_reading = nn.Linear(2 * len(seen), n_descriptors).requires_grad_(False)
+            self.linear_reading = nn.Linear(n_mean_features(seen), n_descriptors)
+            self.linear_reading.requires_grad_(False)
             self.reading = nn.Linear(64, n_descriptors)  # the correction: starts at zero
             nn.init.zeros_(self.reading.weight)
             nn.init.zeros_(self.reading.bias)
@@ -161,42 +162,61 @@ def fit_linear_reading(
 
 def mean_features(now: Any, start: Any, normaliser: Any, channels: list[int]) -> Any:
     """Atom-weighted means (:func:`atom_means`) of the ``channels`` (indices) of the tiles
-    now and their change since t = 0 (torch, N x 2·len(channels)); as in the labels, a
-    region without grain atoms then or now keeps its grain size (change 0)."""
+    now and their change since t = 0 (torch, N x :func:`n_mean_features`); as in the labels,
+    a region without grain atoms (grain-coloured pixels) then or now keeps its grain size
+    (change 0). Where the channels include the orientation colours, two more: how far the
+    colours turned since t = 0 (``images.turn_features`` of the ``colour_turn`` channel)."""
     import torch
 
-    from scalebridge.patterns.learn.data import CHANNELS
+    from scalebridge.patterns.learn.data import CHANNELS, ORIENTATION
+    from scalebridge.patterns.learn.images import turn_features
 
     m_now, m_start = atom_means(now, normaliser), atom_means(start, normaliser)
     change = m_now - m_start
-    g = CHANNELS.index("grain_size")
-    grains = (m_now[:, g] > 0) & (m_start[:, g] > 0)
-    change[:, g] = torch.where(grains, change[:, g], torch.zeros_like(change[:, g]))
-    return torch.cat([m_now[:, channels], change[:, channels]], dim=1)
+    for name in ("grain_size", "colour_grain_size"):
+        g = CHANNELS.index(name)
+        grains = (m_now[:, g] > 0) & (m_start[:, g] > 0)
+        change[:, g] = torch.where(grains, change[:, g], torch.zeros_like(change[:, g]))
+    features = [m_now[:, channels], change[:, channels]]
+    if CHANNELS.index(ORIENTATION[0]) in channels:
+        t, d = CHANNELS.index("colour_turn"), CHANNELS.index("density")
+        mean, std = normaliser.channel_mean, normaliser.channel_std
+        turn, atoms = (now[:, i] * std[i] + mean[i] for i in (t, d))
+        features.append(turn_features(turn, atoms.clamp_min(0.0)))
+    return torch.cat(features, dim=1)
+
+
+def n_mean_features(channels: list[int]) -> int:
+    """Columns of :func:`mean_features` for the ``channels`` (indices)."""
+    from scalebridge.patterns.learn.data import CHANNELS, ORIENTATION
+
+    return 2 * len(channels) + 2 * (CHANNELS.index(ORIENTATION[0]) in channels)
 
 
 def atom_means(images: Any, normaliser: Any) -> Any:
     """Atom-weighted channel means of standardised tiles in physical units (torch,
     N x C x T x T → N x C): pixel values weighted by the atoms per pixel (an HCP fraction of
     atoms, not of pixels), the rotation by the atoms whose rotation is defined, the grain
-    size by the grain atoms and given as the logarithm of its mean in atoms — its change
-    between a tile and its start is the logarithm of the labels' grain size ratio."""
+    size by the grain atoms and the colour grain size by the grain-coloured pixels (so its
+    mean is the Σa²/Σa of the labels), both given as the logarithm of their mean — its
+    change between a tile and its start is the logarithm of a grain size ratio."""
     import torch
 
     from scalebridge.patterns.learn.data import CHANNELS
 
     mean = torch.tensor(normaliser.channel_mean, dtype=images.dtype)[None, :, None, None]
     std = torch.tensor(normaliser.channel_std, dtype=images.dtype)[None, :, None, None]
-    physical = images * std + mean
+    tiles = images * std + mean
     c = {name: i for i, name in enumerate(CHANNELS)}
-    atoms = physical[:, c["density"]].clamp_min(0.0)
+    atoms = tiles[:, c["density"]].clamp_min(0.0)
     weights = atoms[:, None].expand(-1, len(CHANNELS), -1, -1).clone()
-    weights[:, c["rotation"]] = atoms * physical[:, c["crystal"]].clamp(0.0, 1.0)
-    weights[:, c["grain_size"]] = physical[:, c["grain_atoms"]].clamp_min(0.0)
-    means = (physical * weights).sum(dim=(2, 3)) / weights.sum(dim=(2, 3)).clamp_min(1e-6)
-    grain = c["grain_size"]
-    size = means[:, grain : grain + 1].clamp_min(1.0).log()
-    return torch.cat([means[:, :grain], size, means[:, grain + 1 :]], dim=1)
+    weights[:, c["rotation"]] = atoms * tiles[:, c["crystal"]].clamp(0.0, 1.0)
+    weights[:, c["grain_size"]] = tiles[:, c["grain_atoms"]].clamp_min(0.0)
+    weights[:, c["colour_grain_size"]] = (tiles[:, c["colour_grain_size"]] > 0.5).to(images.dtype)
+    means = (tiles * weights).sum(dim=(2, 3)) / weights.sum(dim=(2, 3)).clamp_min(1e-6)
+    logs = [c["grain_size"], c["colour_grain_size"]]
+    means[:, logs] = means[:, logs].clamp_min(1.0).log()
+    return means
 
 
 @dataclass(frozen=True)
