@@ -33,8 +33,10 @@ TURN_BAND_DEG = (5.0, 25.0)
 def integrated_advection(table: pd.DataFrame, advection: np.ndarray) -> np.ndarray:
     """Advection since t = 0 (Å, N x T x T): for every tile, the advection images (Å/ps) of
     its region (run, x, depth) summed over the run's frames up to it, each times the interval
-    before its frame — the interval its velocity is the mean over, so every frame kept makes
-    the sum exact for the atoms that stay in a pixel. 0 in a run's first frame."""
+    before its frame — the interval its velocity is the mean over, so with every frame kept
+    the sum is exact for the atoms that stay in a pixel; where frames are missing, a frame's
+    velocity stands for the whole interval since the previous one kept. 0 in a run's first
+    frame."""
     table = table.reset_index(drop=True)
     time = table["time_ps"].to_numpy(dtype=np.float64)
     out = np.zeros(advection.shape, dtype=np.float32)
