@@ -72,7 +72,10 @@ INPUTS = {
         tuple(c for c in CHANNELS if c not in (*ORIENTATION, *_WEIGHTS, *FROM_IMAGES)),
         tuple(c for c in CHANNELS if c not in (*ORIENTATION, *FROM_IMAGES)),
     ),
-    "tomograph": ((*PUBLISHED, *FROM_IMAGES), (*PUBLISHED, *FROM_IMAGES[:-1])),
+    "tomograph": (
+        (*PUBLISHED, *FROM_IMAGES),
+        (*PUBLISHED, "advection_integrated", "colour_grain_size"),
+    ),
 }
 
 

@@ -171,7 +171,8 @@ def mean_features(now: Any, start: Any, normaliser: Any, channels: list[int]) ->
     from scalebridge.patterns.learn.data import CHANNELS, ORIENTATION
     from scalebridge.patterns.learn.images import turn_features
 
-    m_now, m_start = atom_means(now, normaliser), atom_means(start, normaliser)
+    tiles = physical(now, normaliser)
+    m_now, m_start = _atom_means(tiles), atom_means(start, normaliser)
     change = m_now - m_start
     for name in ("grain_size", "colour_grain_size"):
         g = CHANNELS.index(name)
@@ -179,9 +180,7 @@ def mean_features(now: Any, start: Any, normaliser: Any, channels: list[int]) ->
         change[:, g] = torch.where(grains, change[:, g], torch.zeros_like(change[:, g]))
     features = [m_now[:, channels], change[:, channels]]
     if CHANNELS.index(ORIENTATION[0]) in channels:
-        t, d = CHANNELS.index("colour_turn"), CHANNELS.index("density")
-        mean, std = normaliser.channel_mean, normaliser.channel_std
-        turn, atoms = (now[:, i] * std[i] + mean[i] for i in (t, d))
+        turn, atoms = (tiles[:, CHANNELS.index(c)] for c in ("colour_turn", "density"))
         features.append(turn_features(turn, atoms.clamp_min(0.0)))
     return torch.cat(features, dim=1)
 
@@ -200,19 +199,28 @@ def atom_means(images: Any, normaliser: Any) -> Any:
     size by the grain atoms and the colour grain size by the grain-coloured pixels (so its
     mean is the Σa²/Σa of the labels), both given as the logarithm of their mean — its
     change between a tile and its start is the logarithm of a grain size ratio."""
-    import torch
+    return _atom_means(physical(images, normaliser))
 
-    from scalebridge.patterns.learn.data import CHANNELS
+
+def physical(images: Any, normaliser: Any) -> Any:
+    """Standardised tiles (torch, N x C x T x T) back in physical units."""
+    import torch
 
     mean = torch.tensor(normaliser.channel_mean, dtype=images.dtype)[None, :, None, None]
     std = torch.tensor(normaliser.channel_std, dtype=images.dtype)[None, :, None, None]
-    tiles = images * std + mean
+    return images * std + mean
+
+
+def _atom_means(tiles: Any) -> Any:
+    """:func:`atom_means` of tiles in physical units."""
+    from scalebridge.patterns.learn.data import CHANNELS
+
     c = {name: i for i, name in enumerate(CHANNELS)}
     atoms = tiles[:, c["density"]].clamp_min(0.0)
     weights = atoms[:, None].expand(-1, len(CHANNELS), -1, -1).clone()
     weights[:, c["rotation"]] = atoms * tiles[:, c["crystal"]].clamp(0.0, 1.0)
     weights[:, c["grain_size"]] = tiles[:, c["grain_atoms"]].clamp_min(0.0)
-    weights[:, c["colour_grain_size"]] = (tiles[:, c["colour_grain_size"]] > 0.5).to(images.dtype)
+    weights[:, c["colour_grain_size"]] = (tiles[:, c["colour_grain_size"]] > 0.5).to(tiles.dtype)
     means = (tiles * weights).sum(dim=(2, 3)) / weights.sum(dim=(2, 3)).clamp_min(1e-6)
     logs = [c["grain_size"], c["colour_grain_size"]]
     means[:, logs] = means[:, logs].clamp_min(1.0).log()
