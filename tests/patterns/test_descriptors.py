@@ -6,6 +6,7 @@ import pytest
 from scalebridge.patterns.descriptors import PATTERNS, LabelRules
 from scalebridge.patterns.orientation import (
     _SYMMETRY,
+    direction_turn_deg,
     misorientation_deg,
     rotation_matrices,
     sample_direction_in_crystal,
@@ -54,6 +55,40 @@ def test_sample_normal_of_a_rotated_crystal():
     q = _about([1, -1, 0], np.degrees(np.arctan(np.sqrt(2))))  # brings [111]-ish onto z
     d = sample_direction_in_crystal(q)[0]
     assert np.sort(np.abs(d)) == pytest.approx(np.full(3, 1 / np.sqrt(3)), abs=1e-9)
+
+
+def _times(p, q):
+    """Quaternion product p·q (x, y, z, w; rows)."""
+    (x1, y1, z1, w1), (x2, y2, z2, w2) = p.T, q.T
+    return np.stack(
+        [
+            w1 * x2 + x1 * w2 + y1 * z2 - z1 * y2,
+            w1 * y2 - x1 * z2 + y1 * w2 + z1 * x2,
+            w1 * z2 + x1 * y2 - y1 * x2 + z1 * w2,
+            w1 * w2 - x1 * x2 - y1 * y2 - z1 * z2,
+        ],
+        axis=1,
+    )
+
+
+def test_direction_turn_is_what_one_colour_key_tells_of_a_rotation():
+    crystal = _about([1, 2, 3], 17)  # a generic orientation, away from the triangle's edges
+    # a turn of the lattice about the surface normal (sample z) keeps the colour
+    assert direction_turn_deg(_times(_about([0, 0, 1], 20), crystal), crystal)[0] < 1e-6
+    # a small turn about an in-plane axis: the whole angle
+    turned = _times(_about([0, 1, 0], 6), crystal)
+    assert direction_turn_deg(turned, crystal)[0] == pytest.approx(6.0, abs=1e-6)
+    assert direction_turn_deg(turned, crystal, (0, 1, 0))[0] < 1e-6  # the y key does not see it
+    # a Σ3 twin (60° about a crystal <111>) is no lattice rotation for the labels, a turn here
+    twin = _times(crystal, _about([1, 1, 1], 60))
+    assert misorientation_deg(twin, crystal)[0] == pytest.approx(60.0, abs=1e-6)
+    assert direction_turn_deg(twin, crystal)[0] > 20
+    # never more than the misorientation
+    rng = np.random.default_rng(1)
+    q1, q2 = rng.normal(size=(2, 200, 4))
+    q1 /= np.linalg.norm(q1, axis=1, keepdims=True)
+    q2 /= np.linalg.norm(q2, axis=1, keepdims=True)
+    assert (direction_turn_deg(q1, q2) <= misorientation_deg(q1, q2) + 1e-6).all()
 
 
 def test_label_rules_in_their_order():

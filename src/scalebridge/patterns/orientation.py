@@ -35,6 +35,22 @@ def sample_direction_in_crystal(
     return np.einsum("nji,j->ni", rot, np.asarray(sample_direction, dtype=float))
 
 
+def direction_turn_deg(
+    now: np.ndarray, start: np.ndarray, sample_direction: tuple[float, float, float] = (0, 0, 1)
+) -> np.ndarray:
+    """Angle (degrees, n,) between the sample direction in the crystal axes of orientation
+    ``start`` and of ``now`` (n x 4, x y z w), each reduced to the standard triangle: all an
+    IPF colour key along that direction can say about how far the lattice turned. A lower
+    bound of :func:`misorientation_deg` — 0 for a turn about the direction itself — in which
+    a Σ3 twin reads as a turn."""
+    a, b = (
+        np.sort(np.abs(sample_direction_in_crystal(q, sample_direction)), axis=1)
+        for q in (now, start)
+    )
+    cosine = (a * b).sum(axis=1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
+    return np.degrees(np.arccos(np.clip(cosine, -1.0, 1.0)))
+
+
 def _cubic_symmetry_quaternions() -> np.ndarray:
     """The 24 proper rotations of the cube as unit quaternions (x, y, z, w)."""
     mats = []
