@@ -97,6 +97,37 @@ def test_log_drops_a_torn_line_and_duplicates(tmp_path, stub) -> None:  # type: 
     assert len(pd.read_csv(path)) == len(lines) - 1
 
 
+def test_bounds_replace_the_published_box_for_the_named_parameters(tmp_path, stub) -> None:  # type: ignore[no-untyped-def]
+    box = (("u0_ev", -3.43, -3.41), ("s_y_gpa", 0.5, 0.6))
+    settings = CalibrationSettings(method="bo", budget=12, initial=8, bounds=box, **FAST)
+    space = settings.space
+    assert space.lower[1:] == (-3.43, 0.05, 0.5) and space.upper[3] == 0.6
+    assert (space.lower[0], space.upper[0]) == (2.0, 15.0)  # beta keeps the published bounds
+    _run(settings, tmp_path / "run", stub)
+    rows = pd.read_csv(tmp_path / "run" / "evaluations.csv")
+    assert rows["u0_ev"].between(-3.43, -3.41).all() and rows["s_y_gpa"].between(0.5, 0.6).all()
+    assert rows["u0_ev"].max() < -3.395  # all below the published box
+    config = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert config["settings"]["bounds"] == [list(b) for b in box]
+    # the validation experiment keeps its own fixed parameters under new bounds
+    validate = CalibrationSettings(validate=True, bounds=box[:1]).space
+    assert validate.epsilon0 != settings.space.epsilon0 and validate.lower[1] == -3.43
+
+
+@pytest.mark.parametrize(
+    "bounds,match",
+    [
+        ((("gamma", 1.0, 2.0),), "gamma"),
+        ((("c0", 0.1, 0.5), ("c0", 0.2, 0.4)), "at most once"),
+        ((("beta_per_ev", 9.0, 3.0),), "not below"),
+        ((("s_y_gpa", -1.0, 1.0),), "physical domain"),
+    ],
+)
+def test_bad_bounds_are_refused_before_a_solve(bounds, match) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(InputError, match=match):
+        CalibrationSettings(bounds=bounds)
+
+
 def test_budget_smaller_than_initial_design_is_rejected() -> None:
     with pytest.raises(InputError, match="smaller than the initial design"):
         CalibrationSettings(method="paper", budget=100, initial=350)
@@ -113,6 +144,12 @@ def test_cli_reports_bad_input_in_one_line(tmp_path, capsys) -> None:  # type: i
     assert code == 2
     assert "nowhere" in capsys.readouterr().err
     assert not (tmp_path / "b").exists() and not (tmp_path / ".b.partial").exists()
+    code = main(["calibrate", "--bounds", "u0=-3.4", "--out", str(tmp_path / "c")])
+    assert code == 2
+    assert "--bounds" in capsys.readouterr().err
+    code = main(["calibrate", "--bounds", "s_y=1.2:0.9", "--out", str(tmp_path / "d")])
+    assert code == 2
+    assert "s_y_gpa" in capsys.readouterr().err
 
 
 def test_building_the_parser_imports_no_heavy_module() -> None:

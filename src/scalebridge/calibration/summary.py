@@ -66,6 +66,9 @@ def summarise(
         "seeds": seeds,
         "wall_seconds": seconds,
         "resumed_from_rows": resumed_rows,
+        "bounds": {
+            n: [lo, hi] for n, lo, hi in zip(space.names, space.lower, space.upper, strict=True)
+        },
     }
     if len(found_any) > 1:
         values = np.array([[s["best"]["params"][n] for n in space.names] for s in found_any])
@@ -229,9 +232,15 @@ def _report(metrics: dict[str, Any], paths: dict[str, Any]) -> Any:
             f"{metrics['n_evaluations']} forward solves in {metrics['wall_seconds']:.0f} s; "
             f"best d = {best['objective']['d']:.5f} after {best['n_evaluations']} solves."
         )
+        bounds = metrics["bounds"]
         report.table(
             pd.DataFrame(
-                {"parameter": list(best["params"]), "value": list(best["params"].values())}
+                {
+                    "parameter": list(best["params"]),
+                    "value": list(best["params"].values()),
+                    "searched from": [bounds.get(n, ["fixed"])[0] for n in best["params"]],
+                    "to": [bounds.get(n, ["", ""])[1] for n in best["params"]],
+                }
             ),
             float_format="{:.6g}",
         )

@@ -14,13 +14,13 @@ import math
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from scalebridge.calibration.bounds import PUBLISHED_SPACE, ParameterSpace
+from scalebridge.calibration.bounds import NAMES, PUBLISHED_SPACE, ParameterSpace
 from scalebridge.calibration.evaluations import (
     Evaluation,
     EvaluationLog,
@@ -78,6 +78,10 @@ class CalibrationSettings:
         (with their l_chi and epsilon0 held fixed) instead of the MD.
     stop_below:
         Stop a seed once the best d is below this (None: 0.01, the published rule).
+    bounds:
+        Bounds that replace the published box for some parameters, as (name, lower, upper)
+        with the names of :data:`~scalebridge.calibration.bounds.NAMES` (e.g. a u0 range
+        around the energy of your own glass); the others keep the published bounds.
     n_candidates, n_restarts:
         Sobol candidates per EI maximisation and GP optimiser restarts (paper method).
     acquisition_restarts, raw_samples:
@@ -94,6 +98,7 @@ class CalibrationSettings:
     md_data: str | None = None
     validate: bool = False
     stop_below: float | None = None
+    bounds: tuple[tuple[str, float, float], ...] = ()
     n_candidates: int = 16384
     n_restarts: int = 10
     acquisition_restarts: int = 4
@@ -119,6 +124,11 @@ class CalibrationSettings:
             and self.stop_below >= 0
         ):
             raise bad("stop_below", self.stop_below, "a finite objective >= 0 (or None: 0.01)")
+        names = [b[0] for b in self.bounds]
+        for name in names:
+            if name not in NAMES or names.count(name) > 1:
+                raise bad("bounds", name, f"each of {', '.join(NAMES)} at most once")
+        _ = self.space  # a box outside the physical domain is refused here, not in a worker
         if self.initial_size > self.budget:
             raise InputError(
                 f"budget {self.budget} is smaller than the initial design "
@@ -148,12 +158,19 @@ class CalibrationSettings:
 
     @property
     def space(self) -> ParameterSpace:
-        if not self.validate:
-            return PUBLISHED_SPACE
-        return ParameterSpace(
-            chi_len_angstrom=VALIDATION_PARAMETERS.chi_len_angstrom,
-            epsilon0=VALIDATION_PARAMETERS.epsilon0,
-        )
+        space = PUBLISHED_SPACE
+        if self.validate:
+            space = ParameterSpace(
+                chi_len_angstrom=VALIDATION_PARAMETERS.chi_len_angstrom,
+                epsilon0=VALIDATION_PARAMETERS.epsilon0,
+            )
+        if not self.bounds:
+            return space
+        lower, upper = list(space.lower), list(space.upper)
+        for name, low, high in self.bounds:
+            k = space.names.index(name)
+            lower[k], upper[k] = float(low), float(high)
+        return replace(space, lower=tuple(lower), upper=tuple(upper))
 
 
 def make_optimizer(settings: CalibrationSettings, seed: int) -> Optimizer:

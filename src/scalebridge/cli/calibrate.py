@@ -26,8 +26,33 @@ def _settings(args: argparse.Namespace, *, validate: bool) -> CalibrationSetting
         md_data=None if args.md_data is None else str(args.md_data),
         validate=validate,
         stop_below=args.stop_below,
+        bounds=tuple(_bounds(text) for text in args.bounds or ()),
         n_candidates=args.candidates,
     )
+
+
+#: Short names of the calibrated parameters on the command line.
+_SHORT = {"beta": "beta_per_ev", "u0": "u0_ev", "c0": "c0", "s_y": "s_y_gpa"}
+
+
+def _bounds(text: str) -> tuple[str, float, float]:
+    """``NAME=LOW:HIGH`` → (parameter name, low, high)."""
+    from scalebridge.errors import InputError
+
+    name, _, limits = text.partition("=")
+    low, _, high = limits.partition(":")
+    name = _SHORT.get(name.strip(), name.strip())
+    try:
+        return name, float(low), float(high)
+    except ValueError:
+        raise InputError(
+            repr(text),
+            source="calibrate",
+            field="--bounds",
+            expected="NAME=LOW:HIGH with NAME one of "
+            + ", ".join(_SHORT)
+            + " (e.g. u0=-3.42:-3.38)",
+        ) from None
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -103,6 +128,13 @@ def _add_options(parser: argparse.ArgumentParser, *, budget: int) -> None:
         type=float,
         default=None,
         help="stop once the best d is below this (default 0.01, as published)",
+    )
+    parser.add_argument(
+        "--bounds",
+        action="append",
+        metavar="NAME=LOW:HIGH",
+        help="replace the published bounds of one parameter (beta 1/eV, u0 eV, c0, s_y GPa), "
+        "e.g. --bounds u0=-3.42:-3.38 for a glass on another energy scale; repeatable",
     )
     parser.add_argument(
         "--candidates", type=int, default=16384, help="Sobol candidates per EI step (paper)"
