@@ -4,9 +4,9 @@ orientation-colour key can tell (issue 7, random-split target 0.96 with the imag
 1. Embedded dataset: the least-squares reading of the four label descriptors from the mean
    features of the ``tomograph`` inputs (as the classifier's fixed linear path), and the
    stated rules on it; then with one descriptor at a time replaced by its true value — the
-   accuracy a perfect reading of that descriptor would give. Ten stratified random splits,
-   and a spatial hold-out of every lateral column in turn (the CLI holds out the
-   right-most one).
+   accuracy a perfect reading of that descriptor would give. The random splits of
+   ``patterns train`` for seeds 0–9, and its spatial hold-out moved to every lateral column
+   in turn (the CLI holds out the right-most one).
 2. Campaign folders (``md campaign`` output with its dumps; optional): for every tile
    region of every frame after t = 0, the labels' rotation (the atoms' mean misorientation
    since t = 0, Σ3 twins counted as 0) read from what the atoms' own orientations say through
@@ -50,28 +50,35 @@ def least_squares(x: np.ndarray, y: np.ndarray, train: np.ndarray, test: np.ndar
 
 def embedded_table() -> None:
     from scalebridge.patterns.dataset import embedded_path, load_dataset
-    from scalebridge.patterns.descriptors import PATTERNS, LabelRules
+    from scalebridge.patterns.descriptors import LabelRules
     from scalebridge.patterns.learn import data
-    from scalebridge.patterns.learn.workflow import classifier_means, rules_on_reading
+    from scalebridge.patterns.learn.workflow import (
+        LearnSettings,
+        classifier_means,
+        rules_on_reading,
+        split_rows,
+    )
 
     dataset = load_dataset(embedded_path())
     table = dataset.table.reset_index(drop=True)
     rules = LabelRules.from_info(dataset.info)
     samples = data.sample_rows(table)
-    labels = np.array([PATTERNS.index(x) for x in table["label"]])
-    splits = [("random", *data.random_split(labels, 0.2, seed)) for seed in range(10)]
-    x = table["x_angstrom"].to_numpy()
+    splits = [
+        ("random", *split_rows(dataset, "random", LearnSettings(seed=seed))) for seed in range(10)
+    ]
+    subset = table.iloc[samples].reset_index(drop=True)  # as split_rows cuts the spatial split
+    x = subset["x_angstrom"].to_numpy()
     columns = np.unique(x)
     pitch = float(columns[1] - columns[0])
     period = float(columns[-1] - columns[0]) + pitch
     for k in range(len(columns)):  # move column k to the right-most place, periodically
-        moved = table.assign(x_angstrom=(x - columns[k] - pitch) % period + columns[0])
-        splits.append((f"spatial, column {k + 1}", *data.spatial_split(moved, 0.25)))
+        moved = subset.assign(x_angstrom=(x - columns[k] - pitch) % period + columns[0])
+        train, test = data.spatial_split(moved, LearnSettings().spatial_fraction)
+        splits.append((f"spatial, column {k + 1}", samples[train], samples[test]))
     truths = {"as read": [], "rotation true": [2], "grain size true": [0], "both true": [0, 2]}
     scores: dict[str, dict[str, list[float]]] = {name: {} for name in truths}
     r2: dict[str, list[float]] = {}
     for name, train, test in splits:
-        train, test = np.intersect1d(train, samples), np.intersect1d(test, samples)
         normaliser = data.Normaliser.fit(dataset, train)
         arrays = data.to_arrays(dataset, normaliser)
         features = classifier_means(arrays, normaliser, "tomograph")
@@ -178,7 +185,7 @@ def campaign_table(folders: list[Path], figure: Path | None) -> None:
     for key in ("one key", "two keys", "misorientation"):
         for used in (STATS[1:2], STATS[:1], STATS):
             if key == "misorientation" and used == STATS[:1]:
-                continue  # the label itself
+                continue  # the label itself; with every statistic it is the check below
             x = table[[f"{key}: {s}" for s in used]].to_numpy()
             read = np.zeros(len(table))
             for k in range(5):
@@ -187,7 +194,11 @@ def campaign_table(folders: list[Path], figure: Path | None) -> None:
                 )
             r2 = 1 - ((rotation - read) ** 2).sum() / ((rotation - rotation.mean()) ** 2).sum()
             accuracy = float((rules.classify(*exact, read, advection) == labels).mean())
-            print(f"| {key} | {', '.join(used)} | {r2:.2f} | {accuracy:.3f} |")
+            check = " (holds the label's own mean: a check)" if key == "misorientation" else ""
+            print(
+                f"| {key} | {', '.join(used)}{check if used == STATS else ''} | {r2:.2f} | "
+                f"{accuracy:.3f} |"
+            )
             titles = {
                 ("one key", STATS): "one IPF key (normal), every atom followed",
                 ("misorientation", STATS[1:2]): "full misorientation, clipped at 15°",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -106,12 +107,22 @@ def test_bounds_replace_the_published_box_for_the_named_parameters(tmp_path, stu
     _run(settings, tmp_path / "run", stub)
     rows = pd.read_csv(tmp_path / "run" / "evaluations.csv")
     assert rows["u0_ev"].between(-3.43, -3.41).all() and rows["s_y_gpa"].between(0.5, 0.6).all()
-    assert rows["u0_ev"].max() < -3.395  # all below the published box
     config = json.loads((tmp_path / "run" / "config.json").read_text())
     assert config["settings"]["bounds"] == [list(b) for b in box]
-    # the validation experiment keeps its own fixed parameters under new bounds
-    validate = CalibrationSettings(validate=True, bounds=box[:1]).space
-    assert validate.epsilon0 != settings.space.epsilon0 and validate.lower[1] == -3.43
+    # the same box in another order (and with integer limits) is the same run: it resumes
+    again = CalibrationSettings(
+        method="bo", budget=12, initial=8, bounds=(("s_y_gpa", 0.5, 0.6), box[0]), **FAST
+    )
+    assert again.bounds == box
+    assert CalibrationSettings(bounds=(("beta_per_ev", 3, 9),)).bounds == (
+        ("beta_per_ev", 3.0, 9.0),
+    )
+    # the validation experiment keeps its own fixed parameters under new bounds ...
+    validate = CalibrationSettings(validate=True, bounds=(("u0_ev", -3.40, -3.36),)).space
+    assert validate.epsilon0 != settings.space.epsilon0 and validate.lower[1] == -3.40
+    # ... and refuses a box without the parameters it must find back
+    with pytest.raises(InputError, match=r"validation value -3\.368"):
+        CalibrationSettings(validate=True, bounds=box[:1])
 
 
 @pytest.mark.parametrize(
@@ -121,6 +132,9 @@ def test_bounds_replace_the_published_box_for_the_named_parameters(tmp_path, stu
         ((("c0", 0.1, 0.5), ("c0", 0.2, 0.4)), "at most once"),
         ((("beta_per_ev", 9.0, 3.0),), "not below"),
         ((("s_y_gpa", -1.0, 1.0),), "physical domain"),
+        ((("u0_ev", -3.4),), "bounds"),
+        ((("c0", "0.1", 0.5),), "bounds"),
+        ((("c0", True, 0.5),), "bounds"),
     ],
 )
 def test_bad_bounds_are_refused_before_a_solve(bounds, match) -> None:  # type: ignore[no-untyped-def]
@@ -150,6 +164,18 @@ def test_cli_reports_bad_input_in_one_line(tmp_path, capsys) -> None:  # type: i
     code = main(["calibrate", "--bounds", "s_y=1.2:0.9", "--out", str(tmp_path / "d")])
     assert code == 2
     assert "s_y_gpa" in capsys.readouterr().err
+
+
+def test_options_before_and_after_validate_both_count() -> None:
+    from scalebridge.cli.main import build_parser
+
+    parse = build_parser().parse_args
+    before = parse(["calibrate", "--budget", "40", "--bounds", "c0=0.1:0.9", "validate"])
+    assert before.budget == 40 and before.bounds == ["c0=0.1:0.9"]
+    after = parse(["calibrate", "validate", "--budget", "40", "--out", "x"])
+    assert after.budget == 40 and after.method == "bo" and after.bounds is None
+    assert parse(["calibrate", "--out", "x", "validate"]).out == Path("x")
+    assert parse(["calibrate", "validate"]).budget == 300
 
 
 def test_building_the_parser_imports_no_heavy_module() -> None:

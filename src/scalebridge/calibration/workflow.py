@@ -52,6 +52,23 @@ _INTEGER_LIMITS = {
 _OPTIONAL = ("batch", "initial")
 
 
+def _checked_bounds(bounds: Any) -> tuple[tuple[str, float, float], ...]:
+    """``CalibrationSettings.bounds`` as (name, lower, upper) triples of known names, each
+    at most once, with float limits, in the order of :data:`NAMES` (so the same box given in
+    another order resumes the same run)."""
+    expected = f"(name, lower, upper) with each of {', '.join(NAMES)} at most once"
+    out = {}
+    for entry in bounds:
+        ok = isinstance(entry, tuple | list) and len(entry) == 3
+        name = entry[0] if ok else None
+        limits: Any = entry[1:] if ok else ()
+        numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in limits)
+        if not (ok and numbers and name in NAMES and name not in out):
+            raise InputError(f"{entry!r}", source="calibrate", field="bounds", expected=expected)
+        out[name] = (name, float(limits[0]), float(limits[1]))
+    return tuple(out[n] for n in NAMES if n in out)
+
+
 @dataclass(frozen=True)
 class CalibrationSettings:
     """Settings of one calibration run (echoed into config.json; a resume must match them).
@@ -124,11 +141,19 @@ class CalibrationSettings:
             and self.stop_below >= 0
         ):
             raise bad("stop_below", self.stop_below, "a finite objective >= 0 (or None: 0.01)")
-        names = [b[0] for b in self.bounds]
-        for name in names:
-            if name not in NAMES or names.count(name) > 1:
-                raise bad("bounds", name, f"each of {', '.join(NAMES)} at most once")
-        _ = self.space  # a box outside the physical domain is refused here, not in a worker
+        object.__setattr__(self, "bounds", _checked_bounds(self.bounds))
+        space = self.space  # a box outside the physical domain is refused here, not in a worker
+        if self.validate:
+            target = np.array([getattr(VALIDATION_PARAMETERS, n) for n in space.names])
+            for name, lo, value, hi in zip(
+                space.names, space.lower, target, space.upper, strict=True
+            ):
+                if not lo <= value <= hi:
+                    raise bad(
+                        "bounds",
+                        f"{name} {lo:g} … {hi:g}",
+                        f"a range holding the validation value {value:g} (calibrate validate)",
+                    )
         if self.initial_size > self.budget:
             raise InputError(
                 f"budget {self.budget} is smaller than the initial design "

@@ -163,5 +163,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "own output at the validation parameters; the calibration must find them back.",
     )
     _add_options(validate, budget=300)
+    for action in validate._actions:  # options given before 'validate' keep their values:
+        if action.dest != "help":  # the subcommand sets only what follows it (--out is
+            action.default = argparse.SUPPRESS  # checked in _run, wherever it was given)
+            action.required = False
     parser.set_defaults(handler=_run)
     validate.set_defaults(handler=_run)

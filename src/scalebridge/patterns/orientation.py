@@ -39,10 +39,10 @@ def direction_turn_deg(
     now: np.ndarray, start: np.ndarray, sample_direction: tuple[float, float, float] = (0, 0, 1)
 ) -> np.ndarray:
     """Angle (degrees, n,) between the sample direction in the crystal axes of orientation
-    ``start`` and of ``now`` (n x 4, x y z w), each reduced to the standard triangle: all an
-    IPF colour key along that direction can say about how far the lattice turned. A lower
-    bound of :func:`misorientation_deg` — 0 for a turn about the direction itself — in which
-    a Σ3 twin reads as a turn."""
+    ``start`` and of ``now`` (n x 4, x y z w), each reduced to the standard triangle: how far
+    the direction that an IPF colour key along it shows has turned. For unit quaternions a
+    lower bound of :func:`misorientation_deg` — 0 for a turn about the direction itself — in
+    which a Σ3 twin reads as a turn."""
     a, b = (
         np.sort(np.abs(sample_direction_in_crystal(q, sample_direction)), axis=1)
         for q in (now, start)
