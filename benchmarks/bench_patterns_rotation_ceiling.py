@@ -119,24 +119,13 @@ def campaign_rows(run: Path) -> list[dict[str, float]]:
     from scalebridge.patterns.colour import FCC
     from scalebridge.patterns.descriptors import LabelRules, region_mask
     from scalebridge.patterns.orientation import direction_turn_deg, lattice_rotation_deg
-    from scalebridge.patterns.tiles import cut_tiles
-    from scalebridge.patterns.tomograph import (
-        Raster,
-        TomographSettings,
-        analyse,
-        assign_grains,
-        tomograph,
-        unwrap_x,
-        x_step,
-    )
+    from scalebridge.patterns.tomograph import analyse, x_step
+    from scalebridge.patterns.workflow import TomographRun, labelled_tiles, ordered_dumps
 
-    dumps = sorted((run / "dumps").glob("*.dump"), key=lambda p: int(p.name.split(".")[-2]))
-    settings = TomographSettings()
-    frames = [assign_grains(f, settings) for f in analyse(dumps, settings)]
-    unwrap_x(frames)
-    raster = Raster.for_frame(frames[0], settings.pixel_angstrom)
-    images = [tomograph(f, raster) for f in frames]
-    tiles = cut_tiles(frames, images, raster, tile_px=16, metadata={}, rules=LabelRules()).table
+    settings = TomographRun()  # as the embedded dataset was made
+    frames = list(analyse(ordered_dumps([run / "dumps"]), settings.analysis))
+    frames, raster, _, tileset = labelled_tiles(frames, settings, {}, LabelRules())
+    tiles, half = tileset.table, settings.tile_px * raster.pixel / 2
     start, rows = frames[0], []
     for frame in frames[1:]:
         here, there, _ = x_step(frame, start)
@@ -149,7 +138,6 @@ def campaign_rows(run: Path) -> list[dict[str, float]]:
             "misorientation": lattice_rotation_deg(now, then),
         }
         for _, tile in tiles[tiles["time_ps"] == frame.time_ps].iterrows():
-            half = 8 * raster.pixel
             x_range = (tile["x_angstrom"] - half, tile["x_angstrom"] + half)
             z_hi = raster.z_top - (tile["depth_angstrom"] - half)
             z_range = (z_hi - 2 * half, z_hi)

@@ -144,10 +144,8 @@ class CalibrationSettings:
         object.__setattr__(self, "bounds", _checked_bounds(self.bounds))
         space = self.space  # a box outside the physical domain is refused here, not in a worker
         if self.validate:
-            target = np.array([getattr(VALIDATION_PARAMETERS, n) for n in space.names])
-            for name, lo, value, hi in zip(
-                space.names, space.lower, target, space.upper, strict=True
-            ):
+            for name, lo, hi in zip(space.names, space.lower, space.upper, strict=True):
+                value = getattr(VALIDATION_PARAMETERS, name)
                 if not lo <= value <= hi:
                     raise bad(
                         "bounds",
@@ -194,7 +192,7 @@ class CalibrationSettings:
         lower, upper = list(space.lower), list(space.upper)
         for name, low, high in self.bounds:
             k = space.names.index(name)
-            lower[k], upper[k] = float(low), float(high)
+            lower[k], upper[k] = low, high
         return replace(space, lower=tuple(lower), upper=tuple(upper))
 
 

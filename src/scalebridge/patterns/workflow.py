@@ -16,7 +16,9 @@ from scalebridge.errors import InputError
 from scalebridge.patterns.descriptors import PATTERNS, LabelRules
 from scalebridge.patterns.tiles import IMAGE_ARRAYS, TileSet, cut_tiles, frame_figure, heatmaps
 from scalebridge.patterns.tomograph import (
+    AtomFrame,
     Raster,
+    Tomograph,
     TomographSettings,
     analyse,
     assign_grains,
@@ -35,6 +37,11 @@ class TomographRun:
     tile_px: int = 16
     frames_in_report: int = 3
     timestep_ps: float = 0.002
+
+    @property
+    def analysis(self) -> TomographSettings:
+        """Settings of the OVITO analysis of the dumps."""
+        return TomographSettings(pixel_angstrom=self.pixel_angstrom, timestep_ps=self.timestep_ps)
 
 
 def ordered_dumps(paths: list[Path]) -> list[Path]:
@@ -68,6 +75,25 @@ def run_metadata(dumps: list[Path]) -> dict[str, Any]:
     return dict.fromkeys(METADATA_KEYS, np.nan)
 
 
+def labelled_tiles(
+    frames: list[AtomFrame], settings: TomographRun, metadata: dict[str, Any], rules: LabelRules
+) -> tuple[list[AtomFrame], Raster, list[Tomograph], TileSet]:
+    """Analysed frames (of :func:`~scalebridge.patterns.tomograph.analyse`) with their grains
+    and continuous x, the raster, the tomographs (advection from the frame before, change
+    since the first) and the labelled tiles."""
+    frames = [assign_grains(f, settings.analysis) for f in frames]
+    unwrap_x(frames)
+    raster = Raster.for_frame(frames[0], settings.pixel_angstrom)
+    images = [
+        tomograph(f, raster, p, frames[0])
+        for f, p in zip(frames, [None, *frames[:-1]], strict=True)
+    ]
+    tiles = cut_tiles(
+        frames, images, raster, tile_px=settings.tile_px, metadata=metadata, rules=rules
+    )
+    return frames, raster, images, tiles
+
+
 def make_tomographs(
     dumps: list[Path], settings: TomographRun, folder: Path, rules: LabelRules
 ) -> dict[str, Any]:
@@ -76,23 +102,11 @@ def make_tomographs(
     from scalebridge.runs.folder import write_json_atomic
     from scalebridge.runs.report import Report
 
-    analysis = TomographSettings(
-        pixel_angstrom=settings.pixel_angstrom, timestep_ps=settings.timestep_ps
-    )
     start = time.perf_counter()
-    frames = list(analyse(dumps, analysis))
+    frames = list(analyse(dumps, settings.analysis))
     ovito_seconds = time.perf_counter() - start
     start = time.perf_counter()
-    frames = [assign_grains(f, analysis) for f in frames]
-    unwrap_x(frames)
-    raster = Raster.for_frame(frames[0], settings.pixel_angstrom)
-    images = [
-        tomograph(f, raster, p, frames[0])
-        for f, p in zip(frames, [None, *frames[:-1]], strict=True)
-    ]
-    tiles = cut_tiles(
-        frames, images, raster, tile_px=settings.tile_px, metadata=run_metadata(dumps), rules=rules
-    )
+    frames, _, images, tiles = labelled_tiles(frames, settings, run_metadata(dumps), rules)
     own_seconds = time.perf_counter() - start
     if tiles.table.empty:
         raise InputError(
