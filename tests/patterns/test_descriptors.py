@@ -51,6 +51,24 @@ def test_misorientation_is_symmetric_and_invariant():
     assert misorientation_deg(q1, q2).max() <= 62.8 + 1e-6  # the cubic disorientation limit
 
 
+def test_misorientation_closed_form_is_the_minimum_over_the_24_operations():
+    rng = np.random.default_rng(1)
+    q1, q2 = rng.normal(size=(2, 2000, 4))
+    q1 /= np.linalg.norm(q1, axis=1, keepdims=True)
+    q2 /= np.linalg.norm(q2, axis=1, keepdims=True)
+    # every relative rotation q1⁻¹·q2·s (x y z w), its angle, the smallest over s
+    inverse = q1 * [-1, -1, -1, 1]
+    angles = [
+        2 * np.degrees(np.arccos(np.clip(np.abs(_times(_times(inverse, q2), s[None])[:, 3]), 0, 1)))
+        for s in _SYMMETRY
+    ]
+    np.testing.assert_allclose(misorientation_deg(q1, q2), np.min(angles, axis=0), atol=1e-6)
+    # the length of the quaternions does not matter; small angles stay accurate
+    np.testing.assert_allclose(misorientation_deg(3 * q1, -0.2 * q2), misorientation_deg(q1, q2))
+    tiny = misorientation_deg(q1[:1], _times(q1[:1], _about([1, 2, 3], 1e-4)))
+    assert tiny[0] == pytest.approx(1e-4, rel=1e-6)
+
+
 def test_sample_normal_of_a_rotated_crystal():
     q = _about([1, -1, 0], np.degrees(np.arctan(np.sqrt(2))))  # brings [111]-ish onto z
     d = sample_direction_in_crystal(q)[0]

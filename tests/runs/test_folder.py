@@ -51,6 +51,40 @@ def test_interrupted_run_resumes_with_same_settings_only(tmp_path):
     assert not (out / "checkpoints").exists()
 
 
+def _interrupt(out, settings):
+    """A run of ``settings`` interrupted by Ctrl-C after writing one checkpoint."""
+    with (
+        pytest.raises(KeyboardInterrupt),
+        RunFolder(out, command="t", settings=settings, overwrite=True) as run,
+    ):
+        run.checkpoint_dir.mkdir()
+        (run.checkpoint_dir / "part").write_text(str(settings["a"]))
+        raise KeyboardInterrupt
+
+
+def test_a_campaign_replaces_outdated_runs_but_continues_its_own(tmp_path):
+    out = tmp_path / "run"
+    with RunFolder(out, command="t", settings={"a": 0}):
+        pass  # a finished run of an older campaign file
+    _interrupt(out, {"a": 1})
+    _interrupt(out, {"a": 2})  # plain overwrite discarded a = 1
+    # the staging folder holds a = 2: kept for a = 2, discarded for anything else
+    with RunFolder(
+        out, command="t", settings={"a": 2}, overwrite=True, keep_interrupted=True
+    ) as run:
+        assert run.resumed and (run.checkpoint_dir / "part").read_text() == "2"
+    assert json.loads((out / "config.json").read_text())["settings"] == {"a": 2}
+    _interrupt(out, {"a": 3})
+    with RunFolder(
+        out, command="t", settings={"a": 4}, overwrite=True, keep_interrupted=True
+    ) as run:
+        assert not run.resumed and not run.checkpoint_dir.exists()
+    # plain --overwrite still discards an interrupted run of the same settings
+    _interrupt(out, {"a": 5})
+    with RunFolder(out, command="t", settings={"a": 5}, overwrite=True) as run:
+        assert not run.resumed and not run.checkpoint_dir.exists()
+
+
 def test_report_embeds_figures(tmp_path):
     from scalebridge.runs.figures import pyplot, save_png
 

@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     from scalebridge.runs.folder import RunFolder
     from scalebridge.runs.settings import settings_to_dict
     from scalebridge.tribology.sliding import SlidingSettings
-    from scalebridge.tribology.workflow import run_tribology
+    from scalebridge.tribology.workflow import friction_text, run_tribology
 
     settings = SlidingSettings(
         ni_fraction=args.ni_fraction,
@@ -53,10 +53,15 @@ def run(args: argparse.Namespace) -> int:
         settings=settings_to_dict(settings),
         overwrite=args.overwrite,
     ) as folder:
-        metrics = run_tribology(settings, folder.path, progress=not args.no_progress)
+        metrics = run_tribology(
+            settings, folder.path, progress=not args.no_progress, checkpoints=folder.checkpoint_dir
+        )
+    if metrics["resumed_from_ps"] > 0:
+        resumed = metrics["resumed_from_ps"]
+        print(f"continued an interrupted run from its restart file at {resumed:g} ps")
     print(
-        f"{metrics['n_atoms']:.0f} atoms, {metrics['dumps']} dumps, μ = "
-        f"{metrics['friction_coefficient']:.2f}, T = {metrics['mean_temperature_k']:.0f} K\n"
+        f"{metrics['n_atoms']:.0f} atoms, {metrics['dumps']} dumps, {friction_text(metrics)}, "
+        f"T = {metrics['mean_temperature_k']:.0f} K\n"
         f"report: {args.out / 'report.html'}"
     )
     return 0

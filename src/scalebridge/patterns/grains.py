@@ -62,8 +62,11 @@ def segment_grains(
     # merge clusters of one orientation across thin faults
     far = tree.query_pairs(bridge_angstrom, output_type="ndarray")
     if len(far):
-        far = far[label[far[:, 0]] != label[far[:, 1]]]
-        cluster_pairs = np.unique(np.sort(label[far], axis=1), axis=0)
+        ends = np.sort(label[far], axis=1)
+        ends = ends[ends[:, 0] != ends[:, 1]]
+        width = label.max() + 1  # one integer per cluster pair: a 1-D unique is fast
+        key = np.unique(ends[:, 0] * width + ends[:, 1])
+        cluster_pairs = np.stack([key // width, key % width], axis=1)
         first = np.zeros(label.max() + 1, dtype=np.int64)
         first[label[::-1]] = np.arange(len(label))[::-1]  # one atom per cluster
         angle = misorientation_deg(
@@ -74,6 +77,7 @@ def segment_grains(
         label = merged[label]
     ids, counts = np.unique(label, return_counts=True)
     keep = ids[counts >= min_atoms][np.argsort(-counts[counts >= min_atoms])]
-    rank = {cluster: i + 1 for i, cluster in enumerate(keep)}
-    grain[fcc] = [rank.get(c, 0) for c in label]
+    rank = np.zeros(label.max() + 1, dtype=np.int64)
+    rank[keep] = np.arange(1, len(keep) + 1)
+    grain[fcc] = rank[label]
     return grain

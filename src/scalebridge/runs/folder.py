@@ -64,6 +64,9 @@ class RunFolder:
         A staging folder left by an interrupted run is resumed only if its settings match.
     overwrite:
         Replace an existing finished run at ``out`` (and discard an interrupted one).
+    keep_interrupted:
+        With ``overwrite``, still resume an interrupted run of the same command and settings
+        (a campaign replaces its outdated runs but continues its own interrupted ones).
 
     Use as a context manager: leaving the block normally publishes the folder. An interrupted
     run (Ctrl-C, or a failure of the cluster) keeps its staging folder when it holds
@@ -77,11 +80,13 @@ class RunFolder:
         command: str,
         settings: Mapping[str, Any],
         overwrite: bool = False,
+        keep_interrupted: bool = False,
     ) -> None:
         self.out = Path(out)
         self.command = command
         self.settings = dict(settings)
         self.overwrite = overwrite
+        self.keep_interrupted = keep_interrupted
         self.staging = self.out.parent / f".{self.out.name}.partial"
         self.resumed = False
 
@@ -95,7 +100,7 @@ class RunFolder:
         if self.out.exists() and not self.out.is_dir():
             raise RunFolderError(f"{self.out} exists and is not a folder")
         if self.staging.exists():
-            if self.overwrite:
+            if self.overwrite and not (self.keep_interrupted and self.holds_same_interrupted_run()):
                 shutil.rmtree(self.staging)
             else:
                 self._check_resumable()
@@ -124,6 +129,16 @@ class RunFolder:
         interrupted = issubclass(exc_type, KeyboardInterrupt | ComputeError)
         if not (interrupted and any(self.checkpoint_dir.glob("*"))):
             shutil.rmtree(self.staging, ignore_errors=True)
+
+    def holds_same_interrupted_run(self) -> bool:
+        """The staging folder holds an interrupted run of this command and settings."""
+        try:
+            previous = json.loads((self.staging / "config.json").read_text())
+        except (OSError, json.JSONDecodeError):
+            return False
+        return bool(
+            previous.get("command") == self.command and previous.get("settings") == self.settings
+        )
 
     def _check_resumable(self) -> None:
         config_file = self.staging / "config.json"

@@ -1,4 +1,4 @@
-"""A matrix of sliding runs on the Dask executor: finished runs skipped, unfinished restarted.
+"""A matrix of sliding runs on the Dask executor: finished runs skipped, interrupted ones continued.
 
 Campaign file (TOML)::
 
@@ -13,7 +13,9 @@ Campaign file (TOML)::
     pressure_gpa = [0.5, 2.0]
 
 Each run is a run folder ``<campaign>/runs/<name>`` written through a staging folder, so a
-killed campaign never leaves a half-written run. A run counts as finished only when its
+killed campaign never leaves a half-written run; the staging folder keeps a LAMMPS restart file
+of the run's last chunk, and the next call of the campaign continues the run from there
+(``done_ps`` in the status table). A run counts as finished only when its
 recorded settings equal the requested ones (an edited campaign file reruns what changed); a
 failing run is recorded as failed and the others go on. ``status.csv`` lists every run.
 """
@@ -80,9 +82,15 @@ def _run_task(task: tuple[dict[str, Any], str]) -> dict[str, Any]:
     start = time.perf_counter()
     try:
         with RunFolder(
-            Path(out), command="md tribology", settings=settings_to_dict(settings), overwrite=True
+            Path(out),
+            command="md tribology",
+            settings=settings_to_dict(settings),
+            overwrite=True,
+            keep_interrupted=True,
         ) as run:
-            metrics = run_tribology(settings, run.path, progress=False)
+            metrics = run_tribology(
+                settings, run.path, progress=False, checkpoints=run.checkpoint_dir
+            )
     except Exception as exc:  # lost atoms, a killed LAMMPS: record and carry on
         return {"error": f"{type(exc).__name__}: {exc}"}
     return {"seconds": time.perf_counter() - start, **metrics}
@@ -101,6 +109,24 @@ def is_finished(folder: Path, settings: SlidingSettings) -> bool:
     )
 
 
+def checkpoint_ps(folder: Path, settings: SlidingSettings) -> float:
+    """Sliding time that an interrupted run of these settings at ``folder`` has done and
+    will continue from (0 when there is none)."""
+    from scalebridge.errors import RunFolderError
+    from scalebridge.runs.folder import RunFolder
+    from scalebridge.tribology.restart import SlidingCheckpoint
+    from scalebridge.tribology.sliding import TIMESTEP_PS
+
+    run = RunFolder(folder, command="md tribology", settings=settings_to_dict(settings))
+    if not run.holds_same_interrupted_run():
+        return 0.0
+    try:
+        saved = SlidingCheckpoint.load(run.checkpoint_dir)
+    except RunFolderError:
+        return 0.0
+    return 0.0 if saved is None else saved.step * TIMESTEP_PS
+
+
 def run_campaign(runs: list[SlidingSettings], folder: Path, executor: Executor) -> pd.DataFrame:
     """Run what is not finished; return (and write) the status table."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -115,10 +141,12 @@ def run_campaign(runs: list[SlidingSettings], folder: Path, executor: Executor) 
         rows = []
         for settings, name in zip(runs, names, strict=True):
             result = results.get(name, {})
-            state = "finished" if is_finished(out[name], settings) else "pending"
+            finished = is_finished(out[name], settings)
+            done = settings.duration_ps if finished else checkpoint_ps(out[name], settings)
+            state = "finished" if finished else "interrupted" if done > 0 else "pending"
             if "error" in result:
                 state = "failed"
-            row: dict[str, Any] = {"run": name, "state": state}
+            row: dict[str, Any] = {"run": name, "state": state, "done_ps": done}
             row |= dataclasses.asdict(settings)
             row |= {k: result.get(k) for k in ("seconds", "friction_coefficient", "error")}
             rows.append(row)

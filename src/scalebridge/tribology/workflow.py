@@ -28,8 +28,22 @@ def log_figure(log_csv: Path) -> Any:
     return fig
 
 
-def run_tribology(settings: SlidingSettings, folder: Path, progress: bool = True) -> dict[str, Any]:
-    """Run the MD into ``folder`` and write log.csv, log.png, metrics.json and a report."""
+def friction_text(metrics: dict[str, Any]) -> str:
+    """``μ = 0.42``, or why there is none."""
+    mu = metrics["friction_coefficient"]
+    return "μ undefined: mean normal force ≤ 0" if mu is None else f"μ = {mu:.2f}"
+
+
+def run_tribology(
+    settings: SlidingSettings,
+    folder: Path,
+    progress: bool = True,
+    checkpoints: Path | None = None,
+) -> dict[str, Any]:
+    """Run the MD into ``folder`` and write log.csv, log.png, metrics.json and a report.
+
+    With ``checkpoints``, a restart file is kept there as the run goes, and a run
+    interrupted before continues from its last one."""
     from rich.progress import Progress
 
     from scalebridge.runs.figures import save_png
@@ -38,9 +52,13 @@ def run_tribology(settings: SlidingSettings, folder: Path, progress: bool = True
 
     with Progress(disable=not progress) as bar:
         task = bar.add_task("sliding MD", total=settings.duration_ps)
-        metrics = run_sliding(
-            settings, folder, on_progress=lambda done, total: bar.update(task, completed=done)
+        sliding = run_sliding(
+            settings,
+            folder,
+            checkpoints=checkpoints,
+            on_progress=lambda done, total: bar.update(task, completed=done),
         )
+    metrics: dict[str, Any] = dict(sliding)
     data = np.genfromtxt(folder / "log.csv", delimiter=",", names=True)
     late = data["time_ps"] >= data["time_ps"].max() / 2
     friction = float(-np.mean(data["friction_force_ev_per_a"][late]))
@@ -48,20 +66,23 @@ def run_tribology(settings: SlidingSettings, folder: Path, progress: bool = True
     metrics |= {
         "mean_friction_force_ev_per_a": friction,
         "mean_normal_force_ev_per_a": normal,
-        "friction_coefficient": friction / normal if normal > 0 else float("nan"),
+        # undefined (null) while the counterbody is not yet pressed on: short runs
+        "friction_coefficient": friction / normal if normal > 0 else None,
         "mean_temperature_k": float(np.mean(data["temperature_k"][late])),
         "dumps": len(list((folder / "dumps").glob("*.dump"))),
     }
     metrics = {k: float(v) if isinstance(v, np.floating) else v for k, v in metrics.items()}
     write_json_atomic(folder / "metrics.json", metrics)
     save_png(log_figure(folder / "log.csv"), folder / "log.png")
+    resumed = metrics["resumed_from_ps"]
+    continued = f" (continued from its restart file at {resumed:g} ps)" if resumed > 0 else ""
     page = Report("scalebridge · sliding MD of CuNi")
     page.paragraph(
         f"Ni fraction {settings.ni_fraction}, {settings.pressure_gpa} GPa, "
         f"{settings.temperature_k} K, {settings.velocity_m_s} m/s for {settings.duration_ps} ps; "
-        f"{metrics['n_atoms']:.0f} atoms, {metrics['atom_steps_per_second']:.3g} atom-steps/s. "
-        f"Second half: friction {friction:.2f} eV/Å, normal {normal:.2f} eV/Å "
-        f"(μ = {metrics['friction_coefficient']:.2f}), T = {metrics['mean_temperature_k']:.0f} K."
+        f"{metrics['n_atoms']:.0f} atoms, {metrics['atom_steps_per_second']:.3g} atom-steps/s"
+        f"{continued}. Second half: friction {friction:.2f} eV/Å, normal {normal:.2f} eV/Å "
+        f"({friction_text(metrics)}), T = {metrics['mean_temperature_k']:.0f} K."
     )
     page.figure(folder / "log.png", caption="friction, normal force, temperature")
     page.write(folder / "report.html")
