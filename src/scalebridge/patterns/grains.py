@@ -62,7 +62,7 @@ def segment_grains(
     # merge clusters of one orientation across thin faults
     far = tree.query_pairs(bridge_angstrom, output_type="ndarray")
     if len(far):
-        ends = np.sort(label[far], axis=1)
+        ends = np.sort(label[far].astype(np.int64), axis=1)  # int32 labels: no overflow
         ends = ends[ends[:, 0] != ends[:, 1]]
         width = label.max() + 1  # one integer per cluster pair: a 1-D unique is fast
         key = np.unique(ends[:, 0] * width + ends[:, 1])

@@ -88,8 +88,9 @@ def misorientation_deg(q1: np.ndarray, q2: np.ndarray) -> np.ndarray:
     r·s with scalar part aᵢ (identity, 180° about the cube axes), (aᵢ + aⱼ)/√2 (90° about
     the cube axes, 180° about ⟨110⟩) or (a₁ + a₂ + a₃ + a₄)/2 (120° about ⟨111⟩), so the
     smallest angle is that of one of three candidates; each angle is 2·atan2(|vector part|,
-    scalar part), accurate for small angles and for quaternions of any length. The test
-    suite checks this against all 24 products."""
+    scalar part), in double precision, accurate for small angles and for quaternions of any
+    length. The test suite checks this against all 24 products."""
+    q1, q2 = np.asarray(q1, dtype=float), np.asarray(q2, dtype=float)  # OVITO's are float32
     x1, y1, z1, w1 = (-q1[:, 0], -q1[:, 1], -q1[:, 2], q1[:, 3])
     x2, y2, z2, w2 = q2.T
     r = np.stack(

