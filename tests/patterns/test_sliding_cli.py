@@ -30,7 +30,7 @@ def test_small_sliding_run_and_its_tomographs(tmp_path):
                 "--velocity-m-s",
                 "100",
                 "--duration-ps",
-                "3",
+                "6",  # the counterbody's load oscillates in 1.5 ps windows: average 3 ps
                 "--out",
                 str(md),
                 "--no-progress",
@@ -43,13 +43,13 @@ def test_small_sliding_run_and_its_tomographs(tmp_path):
     assert metrics["mean_normal_force_ev_per_a"] == pytest.approx(applied, rel=0.5)
     assert metrics["mean_friction_force_ev_per_a"] > 0  # opposes the sliding
     assert 200 < metrics["mean_temperature_k"] < 700
-    assert metrics["dumps"] == 4
+    assert metrics["dumps"] == 7
     log = pd.read_csv(md / "log.csv")
     assert {"time_ps", "friction_force_ev_per_a", "normal_force_ev_per_a"} <= set(log.columns)
     tomo = tmp_path / "tomo"
     assert main(["tomograph", str(md / "dumps"), "--tile-px", "8", "--out", str(tomo)]) == 0
     tiles = pd.read_csv(tomo / "tiles.csv")
-    assert set(tiles["time_ps"]) == {0.0, 1.0, 2.0, 3.0}
+    assert set(tiles["time_ps"]) == {float(t) for t in range(7)}
     assert tiles["pressure_gpa"].eq(1.0).all() and tiles["ni_fraction"].eq(0.25).all()
     with np.load(tomo / "tiles.npz") as data:
         assert data["ipf"].shape == (len(tiles), 8, 8, 3) and data["ipf"].dtype == np.uint8
