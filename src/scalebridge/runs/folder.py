@@ -130,26 +130,32 @@ class RunFolder:
         if not (interrupted and any(self.checkpoint_dir.glob("*"))):
             shutil.rmtree(self.staging, ignore_errors=True)
 
-    def holds_same_interrupted_run(self) -> bool:
-        """The staging folder holds an interrupted run of this command and settings."""
+    def _interrupted_config(self) -> dict[str, Any] | None:
+        """config.json of the interrupted run in the staging folder (None: unreadable)."""
         try:
             previous = json.loads((self.staging / "config.json").read_text())
         except (OSError, json.JSONDecodeError):
-            return False
+            return None
+        return previous if isinstance(previous, dict) else None
+
+    def _is_this_run(self, config: dict[str, Any]) -> bool:
         return bool(
-            previous.get("command") == self.command and previous.get("settings") == self.settings
+            config.get("command") == self.command and config.get("settings") == self.settings
         )
 
+    def holds_same_interrupted_run(self) -> bool:
+        """The staging folder holds an interrupted run of this command and settings."""
+        previous = self._interrupted_config()
+        return previous is not None and self._is_this_run(previous)
+
     def _check_resumable(self) -> None:
-        config_file = self.staging / "config.json"
-        try:
-            previous = json.loads(config_file.read_text())
-        except (OSError, json.JSONDecodeError):
+        previous = self._interrupted_config()
+        if previous is None:
             raise RunFolderError(
                 f"{self.staging} holds an unreadable interrupted run; "
                 "pass --overwrite to discard it"
-            ) from None
-        if previous.get("command") != self.command or previous.get("settings") != self.settings:
+            )
+        if not self._is_this_run(previous):
             changed = sorted(
                 k
                 for k in set(self.settings) | set(previous.get("settings", {}))

@@ -227,7 +227,7 @@ def dynamics_commands(settings: SlidingSettings, geometry: dict[str, float]) -> 
 
 def output_commands(settings: SlidingSettings, folder: Path, *, append: bool) -> list[str]:
     """The sliding log and the dumps; ``append`` continues the log of an interrupted run."""
-    dump_every = max(1, round(settings.dump_every_ps / TIMESTEP_PS))
+    dump_every = _steps(settings.dump_every_ps)
     log = f"{'append' if append else 'file'} {folder / 'log.txt'}"
     return [
         "variable time equal step*dt",

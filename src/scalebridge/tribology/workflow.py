@@ -52,13 +52,12 @@ def run_tribology(
 
     with Progress(disable=not progress) as bar:
         task = bar.add_task("sliding MD", total=settings.duration_ps)
-        sliding = run_sliding(
+        metrics: dict[str, Any] = run_sliding(
             settings,
             folder,
             checkpoints=checkpoints,
             on_progress=lambda done, total: bar.update(task, completed=done),
         )
-    metrics: dict[str, Any] = dict(sliding)
     data = np.genfromtxt(folder / "log.csv", delimiter=",", names=True)
     late = data["time_ps"] >= data["time_ps"].max() / 2
     friction = float(-np.mean(data["friction_force_ev_per_a"][late]))
