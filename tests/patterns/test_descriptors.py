@@ -3,11 +3,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from scalebridge.patterns.colour import ipf_direction, ipf_rgb
 from scalebridge.patterns.descriptors import PATTERNS, LabelRules
 from scalebridge.patterns.orientation import (
     _SYMMETRY,
+    UNSEEN_SAMPLE_TURNS,
     direction_turn_deg,
+    keys_misorientations_deg,
     misorientation_deg,
+    orientation_from_keys,
     rotation_matrices,
     sample_direction_in_crystal,
 )
@@ -107,6 +111,37 @@ def test_direction_turn_is_what_one_colour_key_tells_of_a_rotation():
     q1 /= np.linalg.norm(q1, axis=1, keepdims=True)
     q2 /= np.linalg.norm(q2, axis=1, keepdims=True)
     assert (direction_turn_deg(q1, q2) <= misorientation_deg(q1, q2) + 1e-6).all()
+
+
+def _keys(q):
+    """What the IPF keys of the surface normal and the sliding direction name (n x 3 each)."""
+    return [
+        np.stack(ipf_direction(*ipf_rgb(sample_direction_in_crystal(q, axis)).T), axis=1)
+        for axis in ((0, 0, 1), (1, 0, 0))
+    ]
+
+
+def test_two_colour_keys_name_the_orientation_up_to_the_turns_no_key_sees():
+    rng = np.random.default_rng(2)
+    q = rng.normal(size=(2000, 4))
+    q /= np.linalg.norm(q, axis=1, keepdims=True)
+    read = orientation_from_keys(*_keys(q))
+    # the orientation comes back, up to the cubic symmetry and 180° turns about x, y or z
+    assert keys_misorientations_deg(read, q).min(axis=1).max() < 1e-6
+    # ... and those turns are truly unseen: every key colours h·q as q
+    for h in UNSEEN_SAMPLE_TURNS:
+        turned = _times(np.tile(h, (len(q), 1)), q)
+        for axis in ((1, 0, 0), (0, 1, 0), (0, 0, 1)):
+            colours = (ipf_rgb(sample_direction_in_crystal(x, axis)) for x in (q, turned))
+            np.testing.assert_allclose(*colours, atol=1e-9)
+    # a turn about the surface normal, which one key misses (see above), two keys see
+    crystal = _about([1, 2, 3], 17)
+    turned = _times(_about([0, 0, 1], 7), crystal)
+    first, second = (orientation_from_keys(*_keys(x)) for x in (turned, crystal))
+    assert keys_misorientations_deg(first, second).min() == pytest.approx(7.0, abs=1e-6)
+    # a pixel without colour reads as the identity
+    blank = orientation_from_keys(np.zeros((1, 3)), np.array([[0.0, 0.6, 0.8]]))
+    np.testing.assert_allclose(np.abs(blank), [[0, 0, 0, 1]], atol=1e-12)
 
 
 def test_label_rules_in_their_order():
