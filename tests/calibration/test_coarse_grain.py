@@ -283,8 +283,11 @@ def test_small_glass_end_to_end(tmp_path):
     args = ["coarse-grain", *dumps, "--stress", str(glass / "stress.csv"), "--out", str(out)]
     assert main([*args, "--smooth", "3", "--no-progress"]) == 0
     md = load_md_data(out)
-    # the field mean of 2E_xy follows the applied strain in every frame
-    np.testing.assert_allclose(md.shear_strain.mean(axis=(1, 2)), md.gamma, atol=0.01)
+    # the field mean of 2E_xy follows the applied strain in every frame; where the strain
+    # localises, binning and smoothing lose a little of it (largest shortfall over the
+    # frames of six such glasses, seeds 1-3 before and after the glass MD was chunked for
+    # its restart files: 0.006-0.017)
+    np.testing.assert_allclose(md.shear_strain.mean(axis=(1, 2)), md.gamma, atol=0.025)
     assert md.shear_strain[0].std() < 1e-6 and md.shear_strain[100].std() > 0.01
     # energies: species-corrected, shifted to the shipped scale; rejuvenated by shearing
     cg = json.loads((out / "metrics.json").read_text())
@@ -300,7 +303,7 @@ def test_small_glass_end_to_end(tmp_path):
     assert cg["cell_angstrom"][0] == pytest.approx(33.0, abs=1.0)
     # and the STZ solver runs on it
     stz = tmp_path / "stz"
-    u0 = float(md.potential_energy_ev[100].min()) - 0.02
+    u0 = float(md.potential_energy_ev.min()) - 0.02  # below U in every cell and frame
     args = ["stz", "run", "--beta", "5", "--u0", str(u0), "--c0", "0.5", "--s-y", "1.0"]
     assert main([*args, "--md-data", str(out), "--out", str(stz)]) == 0
     solved = json.loads((stz / "metrics.json").read_text())

