@@ -1,7 +1,7 @@
 """Benchmark: the cost of the glass MD's checkpoints (``make-glass``), against plain LAMMPS.
 
-Plain: the same commands (``glass.lammps_setup`` and each segment's, with the same chunk
-commands) with one ``run`` per segment and no restart files. Driver: ``run_glass`` with a
+Plain: the same commands (``glass.lammps_setup`` and each segment's)
+with one ``run`` per segment and no restart files. Driver: ``run_glass`` with a
 checkpoint folder — a ``run`` per chunk, each with its own set-up, and a restart file after
 every chunk that ends on a whole stress-log window. Both in this process, one after the
 other, fastest of ``--repeats``; MD wall seconds only (the same outputs are written by both).
@@ -28,7 +28,7 @@ def plain_seconds(settings: object, folder: Path) -> float:
             lmp.command(command)
         start = time.perf_counter()
         for segment in segments(settings, folder):  # type: ignore[arg-type]
-            for command in [*segment.enter, *segment.each_chunk]:
+            for command in segment.enter:
                 lmp.command(command)
             end = segment.first_step + segment.steps
             span = f" start {segment.first_step} stop {end}" if segment.ramp else ""

@@ -1,12 +1,11 @@
 """A glass run interrupted and continued from its restart file agrees with the run that was
-not, whichever phase it stopped in."""
+not, whichever phase it stopped in. (The real Ctrl-C path — LAMMPS's run returns, its chunk
+is saved, then KeyboardInterrupt — is the sliding driver's and tested there.)"""
 
 from __future__ import annotations
 
 import json
-import os
-import signal
-import threading
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -52,8 +51,13 @@ def test_checkpoints_fall_on_whole_stress_windows():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("stop_at", "segment"), [(500, 1), (1325, 4)])
-def test_a_run_continued_in_the_quench_or_the_shear_agrees(tmp_path, reference, stop_at, segment):
+@pytest.mark.parametrize(
+    ("stop_at", "segment"),
+    # inside the quench; at the ends of the melt and of the quench, where the next phase's
+    # thermostat must start afresh; inside the shear
+    [(500, 1), (200, 0), (1050, 1), (1325, 4)],
+)
+def test_a_run_continued_in_any_phase_agrees(tmp_path, reference, stop_at, segment):
     run = tmp_path / "run"
 
     def stop(phase, done, total):
@@ -69,40 +73,41 @@ def test_a_run_continued_in_the_quench_or_the_shear_agrees(tmp_path, reference, 
         (run / "dumps" / "shear.00002000.dump").write_text("half-written")
         with (run / "shear.txt").open("a") as log:
             log.write("80 0.04 300 -2 -1200 4600\n9")
+    with pytest.raises(RunFolderError, match=r"other settings \(seed\)"):
+        run_glass(replace(SMALL, seed=7), run, checkpoints=run / "checkpoints")
     metrics = run_glass(SMALL, run, checkpoints=run / "checkpoints")
     assert metrics["resumed_from_step"] == stop_at
+    assert not (run / "checkpoints").exists()  # nothing to continue once the MD is done
     _agrees(run, reference)
 
 
 @pytest.mark.slow
-def test_ctrl_c_in_the_shear_keeps_the_chunk_and_the_command_continues(
-    tmp_path, reference, monkeypatch
-):
+def test_an_interrupted_command_continues(tmp_path, reference, monkeypatch):
     from scalebridge.calibration.own_glass import make_glass_run
 
     out = tmp_path / "glass"
     staging = tmp_path / ".glass.partial"
 
-    def press_ctrl_c(phase, done, total):
-        if done == 1325:  # the second chunk of the shear is running when it lands
-            threading.Timer(0.02, os.kill, (os.getpid(), signal.SIGINT)).start()
+    def stop(phase, done, total):
+        if done >= 1325:
+            raise KeyboardInterrupt
 
     import scalebridge.atomistic.glass as glass
 
     original = glass.run_glass
 
-    def with_ctrl_c(settings, folder, *, checkpoints=None, on_progress=None):
-        return original(settings, folder, checkpoints=checkpoints, on_progress=press_ctrl_c)
+    def interrupted(settings, folder, *, checkpoints=None, on_progress=None):
+        return original(settings, folder, checkpoints=checkpoints, on_progress=stop)
 
     with monkeypatch.context() as patch, pytest.raises(KeyboardInterrupt):
-        patch.setattr(glass, "run_glass", with_ctrl_c)
+        patch.setattr(glass, "run_glass", interrupted)
         make_glass_run(SMALL, out, progress=False)
     saved = GlassCheckpoint.load(staging / "checkpoints")
-    assert not out.exists() and saved is not None and saved.done > 1325  # Ctrl-C saved its chunk
+    assert not out.exists() and saved is not None and saved.done == 1325
     metrics = make_glass_run(SMALL, out, progress=False)
-    assert metrics["resumed_from_step"] == saved.done
+    assert metrics["resumed_from_step"] == 1325
     assert not (out / "checkpoints").exists()  # restart files go when the run is published
-    assert "continued after an interruption" in (out / "report.html").read_text()
+    assert "continued from its checkpoint at step 1325" in (out / "report.html").read_text()
     _agrees(out, reference)
     assert json.loads((out / "metrics.json").read_text())["dumps"] == 101
 
@@ -112,6 +117,7 @@ def test_an_unreadable_or_orphaned_checkpoint_is_refused(tmp_path):
     with pytest.raises(RunFolderError, match=r"state\.json: unreadable checkpoint"):
         GlassCheckpoint.load(tmp_path)
     record = {"restart": "glass.75.restart", "segment": 0, "step": 75, "done": 75, "xy0": 0.0}
-    (tmp_path / "state.json").write_text(json.dumps(record | {"seconds": {"melt": 1.0}}))
+    record |= {"seconds": {"melt": 1.0}, "settings": {}}
+    (tmp_path / "state.json").write_text(json.dumps(record))
     with pytest.raises(RunFolderError, match=r"glass\.75\.restart, which is missing"):
         GlassCheckpoint.load(tmp_path)

@@ -24,14 +24,18 @@ Output in ``folder``:
   energy of the cell;
 - ``lammps.log``.
 
-The MD runs in chunks; with a checkpoint folder, a LAMMPS restart file after each
-(``glass.<steps done>.restart`` and ``state.json``), so an interrupted run continues where it
-stopped, exactly as if it had not been interrupted (tested).
+The MD runs in chunks; with a checkpoint folder, a LAMMPS restart file after each chunk that
+ends on a whole stress-log window (``glass.<steps done>.restart`` and ``state.json``), so an
+interrupted run continues where it stopped. The continued run agrees with one not
+interrupted (and also writing restart files: write_restart and read_restart wrap atoms
+through the box, which moves the last bits of some coordinates) to the rounding of its
+6-digit stress log, often to the bit (tested).
 """
 
 from __future__ import annotations
 
 import math
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,7 +44,7 @@ from typing import Any
 
 import numpy as np
 
-from scalebridge.errors import InputError
+from scalebridge.errors import InputError, RunFolderError
 
 POTENTIAL = "CuZr_mm.eam.fs"
 BCC_A_ANGSTROM = 3.26  # two atoms per cell: 0.0577 atoms/Å^3, about the glass at 300 K
@@ -205,11 +209,11 @@ class Segment:
 
     ``enter``: the commands that lead into it from the segment before, in the same LAMMPS
     instance; ``fixes``: those that define its fixes and outputs in an instance continuing
-    from a restart file written inside it; ``each_chunk``: commands before every chunk of
-    its run; ``first_step``: LAMMPS's step where it starts (each phase resets it to 0; the
-    logged half of the hold goes on from the first half's); ``ramp``: its targets change
-    over the segment (the run's start and stop span the whole segment); ``log``: the file
-    of its stress log, whose windows of ``window`` steps a checkpoint must not cut."""
+    from a restart file written inside it; ``first_step``: LAMMPS's step where it starts
+    (each phase resets it to 0; the logged half of the hold goes on from the first half's);
+    ``ramp``: its targets change over the segment (the run's start and stop span the whole
+    segment); ``log``: the file of its stress log, whose windows of ``window`` steps a
+    checkpoint must not cut."""
 
     name: str
     enter: list[str]
@@ -219,7 +223,6 @@ class Segment:
     window: int = 1
     log: str | None = None
     ramp: bool = False
-    each_chunk: tuple[str, ...] = ()
 
 
 def segments(
@@ -230,30 +233,33 @@ def segments(
     so that the residual shear stress of the quench is gone before the shear starts.
 
     ``xy0`` (the tilt at the start of the shear) and ``append`` (continue the log files)
-    are for the ``fixes`` of a continued run; a fresh run takes the tilt as it comes."""
+    are for the ``fixes`` of a continued run; a fresh run takes the tilt as it comes.
+
+    Each phase's integrator has its own fix ID: a restart file gives its saved thermostat
+    and barostat state to every later fix of the same ID and style, so a shared ID would
+    carry the melt's into the quench of a run continued at the melt's end."""
     t_melt, t = settings.melt_temperature_k, settings.temperature_k
     steps = settings.phase_steps()
     frame_steps = round(FRAME_GAMMA / STRESS_GAMMA) * settings.steps_per_stress_row
     half = steps["hold"] // 2
     npt = "iso 0.0 0.0 1.0"
-    melt = f"fix md all npt temp {t_melt} {t_melt} 0.1 {npt}"
-    quench = f"fix md all npt temp {t_melt} {t} 0.1 {npt}"
-    hold = f"fix md all npt temp {t} {t} 0.1 {npt} xy 0 0 1"
-    hold_log = _log_fix("hold", "thermo_temp", "thermo_press", half, folder / "hold.txt", append)
+    melt = f"fix melt all npt temp {t_melt} {t_melt} 0.1 {npt}"
+    quench = f"fix quench all npt temp {t_melt} {t} 0.1 {npt}"
+    hold = f"fix hold all npt temp {t} {t} 0.1 {npt} xy 0 0 1"
+    hold_log = _log_fix("holdlog", "thermo_temp", "thermo_press", half, folder / "hold.txt", append)
     rate_per_ps = settings.actual_shear_rate_per_s * 1e-12
-    deform = f"fix shear all deform 1 xy erate {rate_per_ps:.10g} remap v flip no"
     row = settings.steps_per_stress_row
     shear_fixes = [
         "compute tdef all temp/deform",
         "compute pdef all pressure tdef",
-        f"fix md all nvt/sllod temp {t} {t} 0.1",
-        "fix_modify md temp tdef",
-        deform,
+        f"fix sllod all nvt/sllod temp {t} {t} 0.1",
+        "fix_modify sllod temp tdef",
+        # fix deform counts its erate from the box where each run starts
+        f"fix shear all deform 1 xy erate {rate_per_ps:.10g} remap v flip no",
         f"dump frames all custom {frame_steps} {folder / 'dumps'}/shear.*.dump id type x y z c_pe",
         "dump_modify frames sort id pad 8",
         _log_fix("log", "tdef", "pdef", row, folder / "shear.txt", append),
     ]
-    new_phase = ["unfix md", "reset_timestep 0"]
     return [
         Segment(
             "melt",
@@ -262,12 +268,25 @@ def segments(
             0,
             steps["melt"],
         ),
-        Segment("quench", [*new_phase, quench], [quench], 0, steps["quench"], ramp=True),
-        Segment("hold", [*new_phase, hold], [hold], 0, half),
+        Segment(
+            "quench",
+            ["unfix melt", "reset_timestep 0", quench],
+            [quench],
+            0,
+            steps["quench"],
+            ramp=True,
+        ),
+        Segment("hold", ["unfix quench", "reset_timestep 0", hold], [hold], 0, half),
         Segment("hold", [hold_log], [hold, hold_log], half, half, half, "hold.txt"),
         Segment(
             "shear",
-            ["unfix hold", *new_phase, "variable xy0 equal $(xy)", *shear_fixes],
+            [
+                "unfix holdlog",
+                "unfix hold",
+                "reset_timestep 0",
+                "variable xy0 equal $(xy)",
+                *shear_fixes,
+            ],
             [
                 f"variable xy0 equal {xy0!r}",
                 *shear_fixes,
@@ -279,9 +298,6 @@ def segments(
             steps["shear"],
             row,
             "shear.txt",
-            # fix deform counts its erate from the box where a run starts: redefined (in
-            # place) before every chunk, in a fresh run as in a continued one
-            each_chunk=(deform,),
         ),
     ]
 
@@ -310,7 +326,7 @@ def chunk_steps(settings: GlassSettings) -> int:
 class GlassCheckpoint:
     """Where an interrupted glass run stopped: ``segment`` (index into :func:`segments`),
     LAMMPS's ``step`` there, ``done`` MD steps in all, the tilt at the start of the shear
-    and the MD seconds of each phase so far."""
+    the MD seconds of each phase so far and the run's settings."""
 
     restart: Path
     segment: int
@@ -318,6 +334,7 @@ class GlassCheckpoint:
     done: int
     xy0: float
     seconds: dict[str, float]
+    settings: dict[str, Any]
 
     @classmethod
     def load(cls, folder: Path) -> GlassCheckpoint | None:
@@ -331,6 +348,7 @@ class GlassCheckpoint:
                 int(record["done"]),
                 float(record["xy0"]),
                 {k: float(v) for k, v in record["seconds"].items()},
+                dict(record["settings"]),
             )
 
         return load_state(folder, "an interrupted glass run", parse)
@@ -347,9 +365,9 @@ class GlassCheckpoint:
                 trim_log(folder / segment.log, self.step, LOG_FIELDS)
             else:
                 (folder / segment.log).unlink(missing_ok=True)
-        shear = len(plan) - 1
+        in_shear = plan[self.segment].name == "shear"
         for dump in (folder / "dumps").glob("shear.*.dump"):
-            if self.segment < shear or int(dump.name.split(".")[1]) > self.step:
+            if not in_shear or int(dump.name.split(".")[1]) > self.step:
                 dump.unlink()
 
 
@@ -365,15 +383,24 @@ def run_glass(
     The MD runs in chunks of :func:`chunk_steps` (each a ``run`` of its own, in a fresh run
     as in a continued one); after each, a LAMMPS restart file is written to
     ``checkpoints`` (if given) where the chunk ends on a whole stress-log window. If
-    ``checkpoints`` holds one from an interrupted run of the same settings, the run
-    continues from there: logs and dumps written after it are dropped and written again.
-    ``on_progress(phase, steps_done, steps_total)`` is called after every chunk.
+    ``checkpoints`` holds one from an interrupted run, the run continues from there (the
+    settings must be the same): logs and dumps written after it are dropped and written
+    again. Once the MD is done the checkpoint folder is removed. ``on_progress(phase,
+    steps_done, steps_total)`` is called after every chunk.
     """
-    from scalebridge.atomistic.restart import save_restart
+    from scalebridge.atomistic.restart import STATE, save_restart
+    from scalebridge.runs.settings import settings_to_dict
 
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "dumps").mkdir(exist_ok=True)
     saved = None if checkpoints is None else GlassCheckpoint.load(checkpoints)
+    config = settings_to_dict(settings)
+    if checkpoints is not None and saved is not None and saved.settings != config:
+        changed = sorted(k for k in config if saved.settings.get(k) != config[k])
+        raise RunFolderError(
+            f"{checkpoints / STATE}: an interrupted glass run of other settings "
+            f"({', '.join(changed)}); continue it with the same settings or remove it"
+        )
     total = sum(settings.phase_steps().values())
     chunk = chunk_steps(settings)
     plan = segments(settings, folder)
@@ -387,7 +414,14 @@ def run_glass(
         if checkpoints is None or done == total or (step - segment.first_step) % segment.window:
             return
         xy0 = float(lmp.extract_variable("xy0")) if segment.name == "shear" else 0.0
-        record = {"segment": index, "step": step, "done": done, "xy0": xy0, "seconds": seconds}
+        record = {
+            "segment": index,
+            "step": step,
+            "done": done,
+            "xy0": xy0,
+            "seconds": seconds,
+            "settings": config,
+        }
         save_restart(lmp, checkpoints, "glass", done, record)
 
     try:
@@ -411,8 +445,6 @@ def run_glass(
             end = segment.first_step + segment.steps
             while (step := int(lmp.extract_global("ntimestep"))) < end:
                 n = min(chunk, end - step)
-                for command in segment.each_chunk:
-                    lmp.command(command)
                 span = f" start {segment.first_step} stop {end}" if segment.ramp else ""
                 start = time.perf_counter()
                 stopped: KeyboardInterrupt | None = None
@@ -433,6 +465,8 @@ def run_glass(
         box = lmp.extract_box()
     finally:
         lmp.close()
+    if checkpoints is not None:  # the MD is done: nothing to continue from any more
+        shutil.rmtree(checkpoints)
     table = stress_table(folder / "hold.txt", folder / "shear.txt")
     np.savetxt(
         folder / "stress.csv",

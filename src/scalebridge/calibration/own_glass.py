@@ -104,8 +104,9 @@ def make_glass_run(
             f"{metrics['final_tau_gpa']:.2f} GPa; {metrics['pe_ev_per_atom']:.3f} eV/atom; "
             f"MD {metrics['md_seconds']:.0f} s"
             + (
-                f", continued after an interruption at step {metrics['resumed_from_step']} of "
-                f"{sum(metrics['steps'].values())}."
+                f", continued from its checkpoint at step {metrics['resumed_from_step']} of "
+                f"{sum(metrics['steps'].values())} after an interruption (the time includes "
+                "the earlier attempts' finished chunks)."
                 if metrics["resumed_from_step"]
                 else "."
             )
