@@ -66,18 +66,22 @@ def product(p: np.ndarray, q: np.ndarray) -> np.ndarray:
     )
 
 
+#: The 48 signed permutation matrices: the cube's 24 rotations (determinant +1) and its 24
+#: improper operations.
+_SIGNED_PERMUTATIONS = np.array(
+    [
+        np.diag(signs)[list(order)]
+        for order in itertools.permutations(range(3))
+        for signs in itertools.product((1, -1), repeat=3)
+    ],
+    dtype=float,
+)
+
+
 def _cubic_symmetry_quaternions() -> np.ndarray:
     """The 24 proper rotations of the cube as unit quaternions (x, y, z, w)."""
-    mats = []
-    for perm in itertools.permutations(range(3)):
-        for signs in itertools.product((1, -1), repeat=3):
-            m = np.zeros((3, 3))
-            for i, (j, s) in enumerate(zip(perm, signs, strict=True)):
-                m[i, j] = s
-            if np.linalg.det(m) > 0:
-                mats.append(m)
     quats = []
-    for m in mats:
+    for m in _SIGNED_PERMUTATIONS[np.linalg.det(_SIGNED_PERMUTATIONS) > 0]:
         w = np.sqrt(max(0.0, 1 + np.trace(m))) / 2
         if w > 1e-8:
             x = (m[2, 1] - m[1, 2]) / (4 * w)
@@ -173,13 +177,3 @@ def keys_misorientations_deg(q1: np.ndarray, q2: np.ndarray) -> np.ndarray:
     from q2 (:data:`UNSEEN_SAMPLE_TURNS` · q2; the first column is q2 itself): the angles a
     pair of orientation images allows for the turn from q2 to q1."""
     return np.stack([misorientation_deg(q1, product(h, q2)) for h in UNSEEN_SAMPLE_TURNS], axis=1)
-
-
-_SIGNED_PERMUTATIONS = np.array(
-    [
-        np.diag(signs)[list(order)]
-        for order in itertools.permutations(range(3))
-        for signs in itertools.product((1, -1), repeat=3)
-    ],
-    dtype=float,
-)
