@@ -232,8 +232,8 @@ def segments(
     row of the stress log), shear. During the hold the barostat also relaxes the xy tilt,
     so that the residual shear stress of the quench is gone before the shear starts.
 
-    ``xy0`` (the tilt at the start of the shear) and ``append`` (continue the log files)
-    are for the ``fixes`` of a continued run; a fresh run takes the tilt as it comes.
+    ``xy0`` (the tilt at the start of the shear) is for the ``fixes`` of a continued run (a
+    fresh run takes the tilt as it comes); ``append`` continues the log files.
 
     Each phase's integrator has its own fix ID: a restart file gives its saved thermostat
     and barostat state to every later fix of the same ID and style, so a shared ID would
@@ -356,7 +356,7 @@ class GlassCheckpoint:
     def trim_outputs(self, folder: Path, plan: list[Segment]) -> None:
         """Drop what the interrupted run wrote after this checkpoint: the logs of later
         segments, rows of this segment's log after its step, later dumps."""
-        from scalebridge.atomistic.restart import trim_log
+        from scalebridge.atomistic.restart import trim_dumps, trim_log
 
         for index, segment in enumerate(plan[self.segment :], start=self.segment):
             if segment.log is None:
@@ -365,10 +365,9 @@ class GlassCheckpoint:
                 trim_log(folder / segment.log, self.step, LOG_FIELDS)
             else:
                 (folder / segment.log).unlink(missing_ok=True)
-        in_shear = plan[self.segment].name == "shear"
-        for dump in (folder / "dumps").glob("shear.*.dump"):
-            if not in_shear or int(dump.name.split(".")[1]) > self.step:
-                dump.unlink()
+        # only the shear dumps; stopped before it, none of them is kept
+        kept = self.step if plan[self.segment].name == "shear" else -1
+        trim_dumps(folder / "dumps", "shear.*.dump", kept)
 
 
 def run_glass(
@@ -389,21 +388,24 @@ def run_glass(
     steps_done, steps_total)`` is called after every chunk.
     """
     from scalebridge.atomistic.restart import STATE, save_restart
-    from scalebridge.runs.settings import settings_to_dict
+    from scalebridge.runs.settings import changed_settings, settings_to_dict
 
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "dumps").mkdir(exist_ok=True)
     saved = None if checkpoints is None else GlassCheckpoint.load(checkpoints)
     config = settings_to_dict(settings)
     if checkpoints is not None and saved is not None and saved.settings != config:
-        changed = sorted(k for k in config if saved.settings.get(k) != config[k])
+        changed = changed_settings(saved.settings, config)
         raise RunFolderError(
             f"{checkpoints / STATE}: an interrupted glass run of other settings "
             f"({', '.join(changed)}); continue it with the same settings or remove it"
         )
     total = sum(settings.phase_steps().values())
     chunk = chunk_steps(settings)
-    plan = segments(settings, folder)
+    # a continued run appends to its logs; logs of later segments were removed (trim)
+    plan = segments(
+        settings, folder, xy0=0.0 if saved is None else saved.xy0, append=saved is not None
+    )
     lmp = open_lammps(folder / "lammps.log", append=saved is not None)
     seconds: dict[str, float] = {} if saved is None else dict(saved.seconds)
     done = 0 if saved is None else saved.done
@@ -433,11 +435,10 @@ def run_glass(
             lmp.command(f"read_restart {saved.restart}")
             for command in lammps_setup(settings, restart=True):
                 lmp.command(command)
-            resumed = segments(settings, folder, xy0=saved.xy0, append=True)[saved.segment]
-            for command in resumed.fixes:
+            for command in plan[saved.segment].fixes:
                 lmp.command(command)
             if on_progress is not None:
-                on_progress(resumed.name, done, total)
+                on_progress(plan[saved.segment].name, done, total)
         for index, segment in enumerate(plan[first_segment:], start=first_segment):
             if saved is None or index > saved.segment:
                 for command in segment.enter:

@@ -62,6 +62,14 @@ def load_state(folder: Path, what: str, parse: Callable[[dict[str, Any], Path], 
     return parsed
 
 
+def trim_dumps(folder: Path, pattern: str, step: int) -> None:
+    """Remove the dumps ``<name>.<step>.dump`` matching ``pattern`` in ``folder`` written
+    after ``step`` (the continued run writes them again)."""
+    for dump in folder.glob(pattern):
+        if int(dump.name.split(".")[1]) > step:
+            dump.unlink()
+
+
 def trim_log(path: Path, step: int, fields: int) -> None:
     """Keep the comments of a ``fix ave/time`` file and its whole rows (``fields`` columns,
     the step first) up to ``step``: an interrupted run's later and cut rows go."""

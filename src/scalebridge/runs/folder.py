@@ -156,11 +156,9 @@ class RunFolder:
                 "pass --overwrite to discard it"
             )
         if not self._is_this_run(previous):
-            changed = sorted(
-                k
-                for k in set(self.settings) | set(previous.get("settings", {}))
-                if self.settings.get(k) != previous.get("settings", {}).get(k)
-            )
+            from scalebridge.runs.settings import changed_settings
+
+            changed = changed_settings(previous.get("settings", {}), self.settings)
             raise RunFolderError(
                 f"{self.staging} holds an interrupted run with other settings "
                 f"({', '.join(changed) or previous.get('command')}); rerun with the same "

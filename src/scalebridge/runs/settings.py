@@ -29,6 +29,12 @@ def settings_to_dict(settings: Any) -> dict[str, Any]:
     return {k: plain(v) for k, v in dataclasses.asdict(settings).items()}
 
 
+def changed_settings(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+    """Names of the settings that differ between two settings dicts (either side missing
+    one counts), sorted."""
+    return sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+
+
 def read_settings_file(path: Path) -> dict[str, Any]:
     """Key/value settings from a ``.toml`` or ``.json`` file."""
     path = Path(path)

@@ -50,9 +50,7 @@ class SlidingCheckpoint:
     def trim_outputs(self, folder: Path) -> None:
         """Drop what the interrupted run wrote after this checkpoint: dumps of later steps
         and log rows of later steps (the resumed run writes them again)."""
-        from scalebridge.atomistic.restart import trim_log
+        from scalebridge.atomistic.restart import trim_dumps, trim_log
 
-        for dump in (folder / "dumps").glob("frame.*.dump"):
-            if int(dump.name.split(".")[1]) > self.step:
-                dump.unlink()
+        trim_dumps(folder / "dumps", "frame.*.dump", self.step)
         trim_log(folder / "log.txt", self.step, LOG_FIELDS)
